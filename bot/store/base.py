@@ -1,0 +1,82 @@
+"""The store's interface, shared by the SQLite and PostgreSQL implementations."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    """A questionnaire belongs to one user in one chat (and one forum topic)."""
+
+    chat_id: int
+    user_id: int
+    thread_id: int = 0
+
+
+@dataclass(slots=True)
+class StoredSession:
+    key: SessionKey
+    data: str  # the dialog session as JSON
+    updated_at: float
+
+
+@dataclass(slots=True)
+class StoredUser:
+    user_id: int
+    lang: str | None
+    last_result: str | None  # JSON: the last finished result's answers and statuses
+
+
+class Transaction(ABC):
+    """One update's reads and writes; committed together when the block exits cleanly."""
+
+    @abstractmethod
+    def load_session(self, key: SessionKey) -> StoredSession | None: ...
+
+    @abstractmethod
+    def save_session(self, key: SessionKey, data: str, *, finished: bool = False) -> None: ...
+
+    @abstractmethod
+    def delete_session(self, key: SessionKey) -> None: ...
+
+    @abstractmethod
+    def load_user(self, user_id: int) -> StoredUser | None: ...
+
+    @abstractmethod
+    def save_user_lang(self, user_id: int, lang: str) -> None: ...
+
+    @abstractmethod
+    def save_last_result(self, user_id: int, result: str) -> None: ...
+
+
+class Store(ABC):
+    """Opened once per process. `transaction()` is the only way to read or write state."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and bring the schema to the current version."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """Callers must not await anything else inside the block: it holds the write lock."""
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def forget_user(self, user_id: int) -> None:
+        """Delete every row about the user (sessions in every chat, language, last result)."""
+
+    @abstractmethod
+    async def purge_sessions(self, older_than_seconds: float) -> int:
+        """Delete unfinished sessions not touched for that long; returns how many."""
+
+    @abstractmethod
+    async def count_rows_about(self, user_id: int) -> int:
+        """How many rows in any table mention the user (for `/forget` and its tests)."""
