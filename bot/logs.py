@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 from telegram import Update
 
+from bot.metrics import METRICS
+
 log = logging.getLogger("bot.updates")
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
@@ -62,8 +64,15 @@ def configure_logging(level: str, token: str | None) -> None:
 
 def update_kind(update: object) -> str:
     if isinstance(update, Update):
-        for kind in ("callback_query", "message", "edited_message", "my_chat_member",
-                     "channel_post", "chat_member", "inline_query"):
+        for kind in (
+            "callback_query",
+            "message",
+            "edited_message",
+            "my_chat_member",
+            "channel_post",
+            "chat_member",
+            "inline_query",
+        ):
             if getattr(update, kind, None) is not None:
                 return kind
     return type(update).__name__
@@ -83,6 +92,8 @@ def logged(name: str) -> Callable[[F], F]:
                 outcome = "error"
                 raise
             finally:
+                ms = (time.perf_counter() - start) * 1000
+                METRICS.observe(name, outcome, ms)
                 chat = update.effective_chat if isinstance(update, Update) else None
                 log.info(
                     "update",
@@ -92,7 +103,7 @@ def logged(name: str) -> Callable[[F], F]:
                             "kind": update_kind(update),
                             "chat_type": chat.type if chat else None,
                             "update_id": getattr(update, "update_id", None),
-                            "ms": round((time.perf_counter() - start) * 1000, 2),
+                            "ms": round(ms, 2),
                             "outcome": outcome,
                         }
                     },

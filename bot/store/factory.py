@@ -13,4 +13,6 @@ def open_store(database_url: str) -> Store:
         return SqliteStore(database_url.removeprefix("sqlite:///"))
     if database_url.startswith(("postgresql://", "postgres://")):
         raise ValueError("PostgreSQL support is not built yet; use sqlite:///PATH")
-    raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql:// (got {database_url[:20]!r})")
+    raise ValueError(
+        f"DATABASE_URL must start with sqlite:/// or postgresql:// (got {database_url[:20]!r})"
+    )

@@ -78,7 +78,8 @@ class _SqliteTransaction(Transaction):
     def save_user_lang(self, user_id: int, lang: str) -> None:
         self._db.execute(
             "INSERT INTO users (user_id, lang, created_at, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET lang=excluded.lang, updated_at=excluded.updated_at",
+            " ON CONFLICT (user_id) DO UPDATE"
+            " SET lang=excluded.lang, updated_at=excluded.updated_at",
             (user_id, lang, self._now, self._now),
         )
 
