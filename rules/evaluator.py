@@ -1,0 +1,588 @@
+"""Evaluate a profile against every scheme: pure functions over the cached catalogue.
+
+The catalogue is resolved once per `as_of` (thresholds, exclusion lists and texts in force that
+day) and rendered once per (`as_of`, language); a profile then costs one predicate call per
+criterion plus a few dictionary look-ups. Rendered criterion texts are shared between results,
+so `CriterionResult` and `Missing` objects must not be mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from rules.catalogue_models import (
+    Catalogue,
+    CategorySpec,
+    CriterionSpec,
+    Fact,
+    ParamValue,
+    SchemeSpec,
+    load_catalogue,
+)
+from rules.dates import add_months
+from rules.i18n import DEFAULT_LANG, Lang
+from rules.predicates import PREDICATES, Outcome, Predicate, gpt_closeness, gpt_items
+from rules.profile import Profile
+from rules.results import (
+    STATUS_ORDER,
+    CatalogueInfo,
+    CriterionResult,
+    Evaluation,
+    Missing,
+    SchemeResult,
+)
+
+# --- Date resolution (language-free) -------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ResolvedCriterion:
+    spec: CriterionSpec
+    fn: Predicate
+    args: dict[str, Any]
+    changeable: bool
+    unknown_fields: dict[str, tuple[str, ...]]
+    default_fields: tuple[str, ...]
+    unconfirmed_values: list[ParamValue]  # R facts that apply whatever the outcome
+    scoped_unconfirmed: dict[str, list[ParamValue]]  # R facts that apply to one outcome key
+
+    def fields_for(self, key: str) -> tuple[str, ...]:
+        return self.unknown_fields.get(key, self.default_fields)
+
+
+@dataclass(slots=True)
+class ResolvedResult:
+    scheme: SchemeSpec
+    category: CategorySpec | None
+    criteria: list[ResolvedCriterion]
+    next_steps: list[Fact]
+    caveats: list[Fact]
+    apply_by: tuple[str, int] | None
+    in_force_key: str | None = None  # set when the scheme is not (surely) in force on as_of
+    in_force_date: date | None = None
+
+
+def _fixed(outcome: Outcome) -> Predicate:
+    return lambda _p, _a: outcome
+
+
+def _resolve_param(entries: list[ParamValue], on: date) -> tuple[Any, list[ParamValue]]:
+    live = [e for e in entries if e.in_force(on)]
+    if not live:
+        return None, []
+    if all(isinstance(e.value, list) for e in live):
+        merged: list[str] = []
+        for e in live:
+            merged.extend(v for v in e.value if v not in merged)  # type: ignore[union-attr]
+        return merged, live
+    live.sort(key=lambda e: e.effective_from or date.min)
+    return live[-1].value, [live[-1]]
+
+
+def _resolve_criterion(
+    cat: Catalogue, scheme_id: str, spec: CriterionSpec, on: date
+) -> ResolvedCriterion:
+    args: dict[str, Any] = {"as_of": on, **spec.args}
+    unconfirmed: list[ParamValue] = []
+    scoped: dict[str, list[ParamValue]] = {}
+    for name, entries in spec.params.items():
+        value, used = _resolve_param(entries, on)
+        if isinstance(value, list):
+            args[name] = frozenset(value)
+            args[f"{name}_unconfirmed"] = frozenset(
+                v
+                for e in used
+                if e.confidence == "R"
+                for v in e.value  # type: ignore[union-attr]
+            )
+        else:
+            args[name] = value
+        for e in used:
+            if e.confidence != "R":
+                continue
+            if e.scope_keys:
+                for key in e.scope_keys:
+                    scoped.setdefault(key, []).append(e)
+            else:
+                unconfirmed.append(e)
+    if spec.check == "nationality_eligible":
+        ex = cat.exclusions
+        args["excluded"] = frozenset(
+            c
+            for lst in ex.lists
+            if scheme_id in lst.schemes and lst.in_force(on)
+            for c in lst.countries
+        )
+        ugc = ex.ugc_rule
+        args["ugc_countries"] = frozenset(
+            ugc.countries if scheme_id in ugc.schemes and ugc.in_force(on) else ()
+        )
+    return ResolvedCriterion(
+        spec=spec,
+        fn=PREDICATES[spec.check],
+        args=args,
+        changeable=spec.changeable,
+        unknown_fields={k: tuple(v) for k, v in spec.unknown_fields.items()},
+        default_fields=tuple(spec.fields),
+        unconfirmed_values=unconfirmed,
+        scoped_unconfirmed=scoped,
+    )
+
+
+IN_FORCE = CriterionSpec.model_construct(
+    id="in_force",
+    check="is_true",
+    fields=[],
+    unknown_fields={},
+    changeable=False,
+    args={},
+    params={},
+    texts={},
+    near_miss=None,
+    caveat=None,
+)
+
+
+def _in_force_criterion(result: ResolvedResult, outcome: Outcome) -> ResolvedCriterion:
+    return ResolvedCriterion(
+        spec=IN_FORCE,
+        fn=_fixed(outcome),
+        args={},
+        changeable=False,
+        unknown_fields={},
+        default_fields=(),
+        unconfirmed_values=[],
+        scoped_unconfirmed={},
+    )
+
+
+@lru_cache(maxsize=256)
+def resolve(on: date) -> tuple[ResolvedResult, ...]:
+    """Every scheme and category with the thresholds and lists in force on `on`."""
+    cat = load_catalogue()
+    common = cat.common_next_steps
+    out: list[ResolvedResult] = []
+    for scheme in cat.schemes:
+        base = [_resolve_criterion(cat, scheme.id, c, on) for c in scheme.criteria]
+        steps = [f for f in scheme.next_steps if f.in_force(on)]
+        steps += [f for f in common if scheme.id in f.schemes and f.in_force(on)]
+        caveats = [f for f in scheme.caveats if f.in_force(on)]
+        in_force_key: str | None = None
+        start = scheme.in_force_from
+        if start is not None and on < start.date:
+            in_force_key = "not_met"
+        elif (
+            start is not None
+            and start.precision == "month"
+            and (on.year, on.month)
+            == (
+                start.date.year,
+                start.date.month,
+            )
+        ):
+            in_force_key = "unknown"
+        for category in scheme.categories or [None]:
+            crits = list(base)
+            c_steps, c_caveats = list(steps), list(caveats)
+            apply_by = None
+            if category is not None:
+                crits += [_resolve_criterion(cat, scheme.id, c, on) for c in category.criteria]
+                c_steps = [f for f in category.next_steps if f.in_force(on)] + c_steps
+                c_caveats += [f for f in category.caveats if f.in_force(on)]
+                if category.apply_by:
+                    apply_by = (category.apply_by["field"], int(category.apply_by["months"]))
+            result = ResolvedResult(scheme, category, crits, c_steps, c_caveats, apply_by)
+            if in_force_key == "not_met":
+                result.criteria = [_in_force_criterion(result, (False, "not_met"))]
+                result.next_steps, result.apply_by = [], None
+            elif in_force_key == "unknown":
+                result.criteria = [_in_force_criterion(result, (None, "unknown")), *crits]
+            result.in_force_key = in_force_key
+            result.in_force_date = start.date if start else None
+            out.append(result)
+    return tuple(out)
+
+
+# --- Assessment (language-free) ------------------------------------------------------------
+
+
+def _status(outcomes: list[Outcome], criteria: list[ResolvedCriterion]) -> str:
+    failed = -1
+    n_failed = 0
+    unknown = False
+    for index, (met, _key) in enumerate(outcomes):
+        if met is False:
+            n_failed += 1
+            failed = index
+        elif met is None:
+            unknown = True
+    if n_failed == 0:
+        return "possible" if unknown else "match"
+    if n_failed == 1 and criteria[failed].changeable:
+        return "near_miss"
+    return "no_match"
+
+
+def _assess(profile: Profile) -> list[tuple[ResolvedResult, list[Outcome], str]]:
+    out = []
+    for result in resolve(profile.as_of):
+        crits = result.criteria
+        outcomes = [c.fn(profile, c.args) for c in crits]
+        out.append((result, outcomes, _status(outcomes, crits)))
+    return out
+
+
+def fields_that_matter(profile: Profile) -> frozenset[str]:
+    """Profile fields, still unanswered, whose answer could change some scheme's status.
+
+    For every result that is not `no_match`, the fields read by its criteria whose outcome is
+    unknown, keeping only fields that are still `None` in the profile.
+    """
+    wanted: set[str] = set()
+    for result in resolve(profile.as_of):
+        crits = result.criteria
+        outcomes = [c.fn(profile, c.args) for c in crits]
+        if _status(outcomes, crits) == "no_match":
+            continue
+        for crit, (met, key) in zip(crits, outcomes, strict=True):
+            if met is None:
+                for name in crit.fields_for(key):
+                    if getattr(profile, name) is None:
+                        wanted.add(name)
+    return frozenset(wanted)
+
+
+# --- Rendering (per language) --------------------------------------------------------------
+
+
+class _Defaults(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _format(text: str, values: dict[str, Any]) -> str:
+    if "{" not in text:
+        return text
+    return text.format_map(_Defaults(values))
+
+
+def _fast(cls: type, data: dict[str, Any]) -> Any:
+    """Build a pydantic model from trusted, complete data without validation (hot path)."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(data))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _date_text(day: date, lang: Lang) -> str:
+    if lang == "en":
+        return f"{day.day} {day.strftime('%B')} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(slots=True)
+class RenderedResult:
+    resolved: ResolvedResult
+    head: dict[str, Any]  # scheme, category, source, checked, short_name, name, summary
+    display_name: str
+    next_steps: list[str]
+    conditional_steps: list[tuple[str, float, str]]
+    caveats: list[str]
+    values: dict[str, Any]
+    criteria: dict[tuple[int, str], CriterionResult] = field(default_factory=dict)
+    missing: dict[tuple[int, str, str], Missing] = field(default_factory=dict)
+    caveats_for: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Rendered:
+    results: tuple[RenderedResult, ...]
+    info: CatalogueInfo
+    alternatives: list[str]
+    disclaimer: str
+    texts: dict[str, str]
+    gpt_labels: dict[str, str]
+
+
+def _values(crits: list[ResolvedCriterion], lang: Lang) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for crit in crits:
+        for name, value in crit.args.items():
+            if isinstance(value, dict):
+                values[name] = value[lang]
+            elif isinstance(value, date):
+                values[name] = _date_text(value, lang)
+            elif not isinstance(value, frozenset):
+                values[name] = value
+    return values
+
+
+@lru_cache(maxsize=256)
+def render_catalogue(on: date, lang: Lang) -> Rendered:
+    """The texts for `on` in `lang`, ready to be picked per outcome."""
+    cat = load_catalogue()
+    texts = {k: v[lang] for k, v in cat.texts.items()}
+    rendered = []
+    for res in resolve(on):
+        scheme, category = res.scheme, res.category
+        name = scheme.name[lang]
+        short = scheme.short_name
+        summary = scheme.summary[lang]
+        if category is not None:
+            name = _format(
+                texts["category_name"], {"scheme": name, "category": category.name[lang]}
+            )
+            short = f"{short} {category.short_name}"
+            summary = category.summary[lang]
+        head = {
+            "scheme": scheme.id,
+            "category": category.id if category else None,
+            "source": scheme.source,
+            "checked": scheme.checked,
+            "short_name": short,
+            "name": name,
+            "summary": summary,
+        }
+        values = _values(res.criteria, lang)
+        values["scheme"] = name
+        if res.in_force_date is not None:
+            values["start"] = _date_text(res.in_force_date, lang)
+            values["start_month"] = (
+                res.in_force_date.strftime("%B %Y")
+                if lang == "en"
+                else f"{res.in_force_date.year}年{res.in_force_date.month}月"
+            )
+        steps = [_format(f.text[lang], values) for f in res.next_steps if f.when is None]
+        conditional = [
+            (f.when.field, f.when.min, _format(f.text[lang], values))
+            for f in res.next_steps
+            if f.when is not None
+        ]
+        caveats: list[str] = []
+        for fact in (*res.caveats, *res.next_steps):
+            text = fact.text[lang] if fact in res.caveats else None
+            if text is not None:
+                caveats.append(_format(text, values))
+            if fact.caveat is not None:
+                caveats.append(_format(fact.caveat[lang], values))
+        for crit in res.criteria:
+            if crit.spec.caveat is not None:
+                caveats.append(_format(crit.spec.caveat[lang], values))
+            for fact in crit.unconfirmed_values:
+                caveats.append(_format(fact.caveat[lang], values))  # type: ignore[index]
+        rendered.append(
+            RenderedResult(
+                res, head, name, steps, conditional, list(dict.fromkeys(caveats)), values
+            )
+        )
+    alternatives = [a.text[lang] + (f" {a.url}" if a.url else "") for a in cat.alternatives]
+    gpt = {k.removeprefix("gpt."): v for k, v in texts.items() if k.startswith("gpt.")}
+    return Rendered(
+        tuple(rendered),
+        CatalogueInfo(version=cat.version, checked=cat.checked),
+        alternatives,
+        _format(cat.disclaimer[lang], {}),
+        texts,
+        gpt,
+    )
+
+
+def _pick(texts: dict[str, Any], key: str, lang: Lang) -> str:
+    found = texts.get(key)
+    if found is None:
+        found = texts[key.split(".", 1)[0]]
+    return found[lang]
+
+
+def _criterion_text(rr: RenderedResult, index: int, key: str, lang: Lang, r: Rendered) -> str:
+    crit = rr.resolved.criteria[index]
+    if crit.spec is IN_FORCE:
+        name = "in_force_" + key
+        if (
+            rr.resolved.scheme.in_force_from
+            and rr.resolved.scheme.in_force_from.precision == "month"
+        ):
+            name += "_month" if key == "unknown" else ""
+        return _format(r.texts[name], rr.values)
+    return _format(_pick(crit.spec.texts, key, lang), rr.values)
+
+
+def _criterion(
+    rr: RenderedResult, index: int, met: bool | None, key: str, lang: Lang, r: Rendered
+) -> CriterionResult:
+    cache_key = (index, key)
+    found = rr.criteria.get(cache_key)
+    if found is None:
+        crit = rr.resolved.criteria[index]
+        scoped = crit.scoped_unconfirmed.get(key, [])
+        unconfirmed = bool(crit.unconfirmed_values or scoped)
+        found = _fast(
+            CriterionResult,
+            {
+                "id": crit.spec.id,
+                "met": met,
+                "text": _criterion_text(rr, index, key, lang, r),
+                "unconfirmed": unconfirmed,
+            },
+        )
+        rr.criteria[cache_key] = found
+        rr.caveats_for[cache_key] = tuple(
+            _format(f.caveat[lang], rr.values) for f in scoped if f.caveat is not None
+        )
+    return found
+
+
+def _missing(
+    rr: RenderedResult, index: int, key: str, kind: str, lang: Lang, r: Rendered
+) -> Missing:
+    cache_key = (index, key, kind)
+    found = rr.missing.get(cache_key)
+    if found is None:
+        crit = rr.resolved.criteria[index]
+        if kind == "near_miss" and crit.spec.near_miss is not None:
+            text = _format(crit.spec.near_miss[lang], rr.values)
+        else:
+            text = _criterion_text(rr, index, key, lang, r)
+        found = _fast(Missing, {"criterion": crit.spec.id, "text": text})
+        rr.missing[cache_key] = found
+    return found
+
+
+def _qmas_points_detail(profile: Profile, r: Rendered, minimum: int | None) -> str | None:
+    """The counts behind the QMAS points criterion, and the nearest items still open."""
+    if minimum is None:
+        return None
+    items = gpt_items(profile)
+    yes = sum(1 for v in items.values() if v is True)
+    unknown = [k for k, v in items.items() if v is None]
+    need = max(minimum - yes, 0)
+    open_items = sorted(
+        (k for k, v in items.items() if v is not True),
+        key=lambda k: (items[k] is not None, -gpt_closeness(profile, k)),
+    )
+    closest = r.texts["list_sep"].join(r.gpt_labels[k] for k in open_items[:3])
+    return _format(
+        r.texts["qmas_points_detail"],
+        {"yes": yes, "need": need, "unknown": len(unknown), "closest": closest},
+    )
+
+
+def _render_result(
+    rr: RenderedResult,
+    profile: Profile,
+    outcomes: list[Outcome],
+    status: str,
+    lang: Lang,
+    r: Rendered,
+) -> SchemeResult:
+    criteria = []
+    caveats = rr.caveats
+    extra_caveats: list[str] = []
+    points_detail: str | None = None
+    for index, (met, key) in enumerate(outcomes):
+        cr = _criterion(rr, index, met, key, lang, r)
+        scoped = rr.caveats_for[(index, key)]
+        if scoped:
+            extra_caveats.extend(scoped)
+        if cr.id == "points" and met is not True:
+            points_detail = _qmas_points_detail(
+                profile, r, rr.resolved.criteria[index].args.get("min_items")
+            )
+            if points_detail:
+                cr = _fast(
+                    CriterionResult,
+                    {
+                        "id": cr.id,
+                        "met": met,
+                        "text": f"{cr.text} {points_detail}",
+                        "unconfirmed": cr.unconfirmed,
+                    },
+                )
+        criteria.append(cr)
+    missing: list[Missing] = []
+    if status == "near_miss":
+        for index, (met, key) in enumerate(outcomes):
+            if met is False:
+                m = _missing(rr, index, key, "near_miss", lang, r)
+                if points_detail and m.criterion == "points":
+                    m = _fast(
+                        Missing, {"criterion": m.criterion, "text": f"{m.text} {points_detail}"}
+                    )
+                missing.append(m)
+    elif status == "possible":
+        missing = [
+            _missing(rr, i, key, "confirm", lang, r)
+            for i, (met, key) in enumerate(outcomes)
+            if met is None
+        ]
+    elif status == "no_match":
+        missing = [
+            _missing(rr, i, key, "failed", lang, r)
+            for i, (met, key) in enumerate(outcomes)
+            if met is False
+        ]
+    steps = rr.next_steps
+    if rr.conditional_steps and status != "no_match":
+        extra = [
+            text
+            for name, minimum, text in rr.conditional_steps
+            if (value := getattr(profile, name)) is not None and value >= minimum
+        ]
+        if extra:
+            steps = [*extra, *steps]
+    apply_by = None
+    spec = rr.resolved.apply_by
+    if spec is not None and status != "no_match":
+        event = getattr(profile, spec[0])
+        if event is not None:
+            day = add_months(event, spec[1])
+            if day >= profile.as_of:
+                apply_by = day
+                steps = [_format(r.texts["apply_by"], {"date": _date_text(day, lang)}), *steps]
+    if extra_caveats:
+        caveats = list(dict.fromkeys([*caveats, *extra_caveats]))
+    data = dict(rr.head)
+    data.update(
+        status=status,
+        criteria=criteria,
+        missing=missing,
+        caveats=caveats,
+        next_steps=steps,
+        apply_by=apply_by,
+    )
+    return _fast(SchemeResult, data)
+
+
+_SCHEME_FIELDS = tuple(SchemeResult.model_fields)
+
+
+def evaluate_profile(profile: Profile, lang: Lang = DEFAULT_LANG) -> Evaluation:
+    """Every scheme and category for `profile` on `profile.as_of`, texts in `lang`.
+
+    Results are sorted match, possible, near_miss, no_match, keeping catalogue order within a
+    status. `alternatives` is filled when nothing is a match or possible.
+    """
+    r = render_catalogue(profile.as_of, lang)
+    results = []
+    for rr in r.results:
+        crits = rr.resolved.criteria
+        outcomes = [c.fn(profile, c.args) for c in crits]
+        status = _status(outcomes, crits)
+        results.append(_render_result(rr, profile, outcomes, status, lang, r))
+    results.sort(key=lambda s: STATUS_ORDER[s.status])
+    hopeful = any(s.status in ("match", "possible") for s in results)
+    return _fast(
+        Evaluation,
+        {
+            "as_of": profile.as_of,
+            "catalogue": r.info,
+            "results": results,
+            "alternatives": [] if hopeful else list(r.alternatives),
+            "disclaimer": r.disclaimer,
+        },
+    )

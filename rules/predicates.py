@@ -1,0 +1,413 @@
+"""Small named predicates, one question about the person each (after GOV.UK's calculators).
+
+Every predicate takes the profile and the criterion's date-resolved arguments and returns
+`(met, key)`: `met` is True, False or None (unknown) and `key` names the text to show. Keys are
+`met`, `not_met`, `unknown`, optionally with a `.reason` suffix (`not_met.hk`); the catalogue
+falls back to the bare key when it has no text for the suffixed one.
+
+Predicates are pure and cheap: they are called for every scheme on every questionnaire step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rules.dates import add_months
+from rules.profile import EDUCATION_RANK, Profile
+
+Outcome = tuple[bool | None, str]
+Args = Mapping[str, Any]
+Predicate = Callable[[Profile, Args], Outcome]
+
+MET: Outcome = (True, "met")
+NOT_MET: Outcome = (False, "not_met")
+UNKNOWN: Outcome = (None, "unknown")
+
+BACHELOR = EDUCATION_RANK["bachelor"]
+MASTER = EDUCATION_RANK["master"]
+
+PREDICATES: dict[str, Predicate] = {}
+
+
+def predicate(fn: Predicate) -> Predicate:
+    PREDICATES[fn.__name__] = fn
+    return fn
+
+
+def _tri(value: bool | None) -> Outcome:
+    if value is None:
+        return UNKNOWN
+    return MET if value else NOT_MET
+
+
+# --- Nationality ---------------------------------------------------------------------------
+
+
+def _cn_settled_overseas(p: Profile) -> bool | None:
+    """A PRC national counts as overseas with foreign PR or at least 12 months lived abroad."""
+    if p.overseas_permanent_residence is True:
+        return True
+    months = p.months_lived_overseas
+    if months is not None and months >= 12:
+        return True
+    if p.overseas_permanent_residence is False and months is not None:
+        return False
+    return None
+
+
+@predicate
+def nationality_eligible(p: Profile, a: Args) -> Outcome:
+    """Not excluded on `as_of`; PRC nationals by `cn_rule`; Lao/Nepalese IANG by the UGC rule.
+
+    cn_rule: `open` (Mainland residents may apply), `overseas` (GEP: Mainland residents use ASMTP;
+    overseas PRC nationals need foreign PR or 12 months abroad), `overseas_pr` (New CIES: foreign
+    PR required).
+    """
+    nat = p.nationality
+    if nat is None:
+        return UNKNOWN
+    if nat == "HK":
+        return (False, "not_met.hk")
+    if nat in a["excluded"]:
+        return (False, "not_met.excluded")
+    if nat == "CN":
+        rule = a["cn_rule"]
+        if rule == "overseas":
+            if p.mainland_resident is True:
+                return (False, "not_met.mainland")
+            settled = _cn_settled_overseas(p)
+            if settled is None:
+                return (None, "unknown.cn_overseas")
+            return MET if settled else (False, "not_met.cn_overseas")
+        if rule == "overseas_pr":
+            opr = p.overseas_permanent_residence
+            if opr is None:
+                return (None, "unknown.cn_pr")
+            return MET if opr else (False, "not_met.cn_pr")
+        return MET
+    if nat in a["ugc_countries"]:
+        # Lao and Nepalese graduates: only UGC-funded programmes or a GBA campus count.
+        if p.hk_degree_ugc_funded is True or p.gba_campus_degree is True:
+            return (True, "met.ugc")
+        if p.hk_degree_ugc_funded is False and (
+            p.gba_campus_degree is False or p.hk_degree is True
+        ):
+            return (False, "not_met.ugc")
+        return (None, "unknown.ugc")
+    return MET
+
+
+@predicate
+def mainland_resident_only(p: Profile, a: Args) -> Outcome:
+    """ASMTP: a PRC national who is a resident of the Mainland."""
+    nat = p.nationality
+    if nat is None:
+        return UNKNOWN
+    if nat == "HK":
+        return (False, "not_met.hk")
+    if nat != "CN":
+        return (False, "not_met.not_cn")
+    if p.mainland_resident is None:
+        return (None, "unknown.cn")
+    return MET if p.mainland_resident else (False, "not_met.overseas")
+
+
+@predicate
+def nationality_in_list(p: Profile, a: Args) -> Outcome:
+    """WHS: a national of a partner country on `as_of`."""
+    nat = p.nationality
+    if nat is None:
+        return UNKNOWN
+    if nat == "HK":
+        return (False, "not_met.hk")
+    if nat in a["partners"]:
+        return (True, "met.unconfirmed") if nat in a["partners_unconfirmed"] else MET
+    return NOT_MET
+
+
+# --- Plain facts ---------------------------------------------------------------------------
+
+
+@predicate
+def is_true(p: Profile, a: Args) -> Outcome:
+    return _tri(getattr(p, a["field"]))
+
+
+@predicate
+def is_false(p: Profile, a: Args) -> Outcome:
+    value = getattr(p, a["field"])
+    if value is None:
+        return UNKNOWN
+    return NOT_MET if value else MET
+
+
+@predicate
+def age_between(p: Profile, a: Args) -> Outcome:
+    """Age within [min_age, max_age], both inclusive; either bound may be absent."""
+    age = p.age
+    if age is None:
+        return UNKNOWN
+    low = a.get("min_age")
+    high = a.get("max_age")
+    if low is not None and age < low:
+        return (False, "not_met.young")
+    if high is not None and age > high:
+        return (False, "not_met.old")
+    return MET
+
+
+@predicate
+def at_least(p: Profile, a: Args) -> Outcome:
+    value = getattr(p, a["field"])
+    if value is None:
+        return UNKNOWN
+    return MET if value >= a["min"] else NOT_MET
+
+
+@predicate
+def below(p: Profile, a: Args) -> Outcome:
+    value = getattr(p, a["field"])
+    if value is None:
+        return UNKNOWN
+    return MET if value < a["max"] else NOT_MET
+
+
+@predicate
+def degree_normally(p: Profile, a: Args) -> Outcome:
+    """ "Normally a first degree": below a degree only in special cases, so unknown, not failed."""
+    edu = p.education
+    if edu is None:
+        return UNKNOWN
+    if EDUCATION_RANK[edu] >= BACHELOR:
+        return MET
+    return (None, "unknown.special_case")
+
+
+@predicate
+def chinese_or_english(p: Profile, a: Args) -> Outcome:
+    if p.good_chinese is True or p.good_english is True:
+        return MET
+    if p.good_chinese is False and p.good_english is False:
+        return NOT_MET
+    return UNKNOWN
+
+
+@predicate
+def relevant_job_offer(p: Profile, a: Args) -> Outcome:
+    """The offered post fits the person at degree level and market pay (needs an offer first)."""
+    if p.job_offer is not True:
+        return (None, "unknown.no_offer") if p.job_offer is False else UNKNOWN
+    return _tri(p.job_offer_relevant)
+
+
+# --- Degrees and dates ---------------------------------------------------------------------
+
+
+@predicate
+def eligible_bachelor(p: Profile, a: Args) -> Outcome:
+    """A bachelor's degree from a university on the TTPS aggregate list."""
+    flag = p.bachelor_from_eligible_university
+    if flag is not None:
+        return _tri(flag)
+    if p.education is not None and EDUCATION_RANK[p.education] < BACHELOR:
+        return (False, "not_met.no_degree")
+    return UNKNOWN
+
+
+@predicate
+def date_within_months(p: Profile, a: Args) -> Outcome:
+    """`as_of` no later than `months` calendar months after the date in `field` (inclusive)."""
+    day = getattr(p, a["field"])
+    if day is None:
+        return UNKNOWN
+    return MET if a["as_of"] <= add_months(day, a["months"]) else NOT_MET
+
+
+@predicate
+def date_beyond_months(p: Profile, a: Args) -> Outcome:
+    """`as_of` later than `months` calendar months after the date in `field`."""
+    day = getattr(p, a["field"])
+    if day is None:
+        return UNKNOWN
+    return MET if a["as_of"] > add_months(day, a["months"]) else NOT_MET
+
+
+@predicate
+def bachelor_not_from_hong_kong(p: Profile, a: Args) -> Outcome:
+    """TTPS C: the bachelor's must not come from a full-time locally-accredited HK programme."""
+    flag = p.bachelor_in_hong_kong
+    if flag is not None:
+        return NOT_MET if flag else MET
+    if p.hk_degree is False:
+        return MET
+    return UNKNOWN
+
+
+@predicate
+def iang_qualification(p: Profile, a: Args) -> Outcome:
+    """A full-time locally-accredited HK qualification, or (while the pilot runs) a GBA one."""
+    if p.hk_degree is True:
+        return MET
+    gba = p.gba_campus_degree
+    pilot = a["gba_pilot"]  # True in force, False not (yet), None: end date not published
+    if gba is True:
+        if pilot is True:
+            return (True, "met.gba")
+        if pilot is None:
+            return (None, "unknown.gba_pilot")
+        if p.hk_degree is False:
+            return (False, "not_met.gba_not_in_force")
+        return UNKNOWN
+    if p.hk_degree is False and gba is False:
+        return NOT_MET
+    if p.hk_degree is False and pilot is False:
+        return NOT_MET
+    return UNKNOWN
+
+
+@predicate
+def stem_degree(p: Profile, a: Args) -> Outcome:
+    """A degree (bachelor's or above) in a STEM subject."""
+    edu = p.education
+    if edu is not None and EDUCATION_RANK[edu] < BACHELOR:
+        return (False, "not_met.no_degree")
+    if p.stem_degree is False:
+        return NOT_MET
+    if p.stem_degree is True and edu is not None:
+        return MET
+    return UNKNOWN
+
+
+@predicate
+def experience_for_bachelor(p: Profile, a: Args) -> Outcome:
+    """TechTAS: bachelor's-only holders need `min` years of work; master's or doctorate none."""
+    edu = p.education
+    if edu is None:
+        return UNKNOWN
+    rank = EDUCATION_RANK[edu]
+    if rank >= MASTER:
+        return (True, "met.postgraduate")
+    if rank < BACHELOR:
+        return (None, "unknown.no_degree")
+    years = p.work_experience_years
+    if years is None:
+        return UNKNOWN
+    return MET if years >= a["min"] else NOT_MET
+
+
+@predicate
+def employer_quota(p: Profile, a: Args) -> Outcome:
+    """TechTAS: the employer holds (or, from 24 Dec 2025, has applied for) a quota for the post."""
+    flag = p.employer_techtas_quota
+    if flag is None and p.job_offer is False:
+        return (False, "not_met.no_offer")
+    return _tri(flag)
+
+
+# --- QMAS points test ----------------------------------------------------------------------
+
+
+def _count_languages(p: Profile) -> tuple[int, bool]:
+    """(known good languages, whether more could be unknown)."""
+    known = (p.good_english is True) + (p.good_chinese is True) + (p.other_languages or 0)
+    open_ = p.good_english is None or p.good_chinese is None or p.other_languages is None
+    return known, open_
+
+
+def _gpt_item(p: Profile, item: str) -> bool | None:
+    """One of the twelve yes/no items of the General Points Test in force from 1 Nov 2024."""
+    if item == "age":
+        return None if p.age is None else p.age <= 50
+    if item in ("postgraduate", "postgraduate_stem"):
+        edu = p.education
+        if edu is not None and EDUCATION_RANK[edu] < MASTER:
+            return False
+        flag = p.postgraduate_from_eligible_university
+        if flag is False:
+            return False
+        base = None if (flag is None or edu is None) else True
+        if item == "postgraduate":
+            return base
+        if p.stem_degree is False:
+            return False
+        return True if (base and p.stem_degree) else None
+    if item == "two_languages":
+        known, open_ = _count_languages(p)
+        if known >= 2:
+            return True
+        return None if open_ else False
+    if item == "english":
+        return p.good_english
+    if item == "owns_listed_company":
+        return p.owns_listed_company
+    field, minimum = GPT_NUMERIC[item]
+    value = getattr(p, field)
+    return None if value is None else value >= minimum
+
+
+GPT_NUMERIC: dict[str, tuple[str, float]] = {
+    "work_5y": ("work_experience_years", 5),
+    "renowned_3y": ("renowned_company_years", 3),
+    "tech_finance_trade_3y": ("tech_finance_trade_years", 3),
+    "international_2y": ("international_work_years", 2),
+    "income_1m": ("annual_income_hkd", 1_000_000),
+    "profit_5m": ("business_profit_hkd", 5_000_000),
+}
+
+GPT_ITEMS: tuple[str, ...] = (
+    "age",
+    "postgraduate",
+    "postgraduate_stem",
+    "two_languages",
+    "english",
+    "work_5y",
+    "renowned_3y",
+    "tech_finance_trade_3y",
+    "international_2y",
+    "income_1m",
+    "profit_5m",
+    "owns_listed_company",
+)
+
+
+def gpt_items(p: Profile) -> dict[str, bool | None]:
+    """Every General Points Test item for `p`: True, False or None (unknown)."""
+    return {item: _gpt_item(p, item) for item in GPT_ITEMS}
+
+
+def gpt_closeness(p: Profile, item: str) -> float:
+    """How near an unmet numeric item is (value / threshold); 0 for yes/no items."""
+    if item in GPT_NUMERIC:
+        field, minimum = GPT_NUMERIC[item]
+        value = getattr(p, field)
+        return 0.0 if value is None else min(value / minimum, 0.999)
+    return 0.0
+
+
+@predicate
+def qmas_points(p: Profile, a: Args) -> Outcome:
+    """QMAS points: the General Points Test (from 1 Nov 2024: `min_items` of 12) or achievement.
+
+    Before the 2024 reform the old scale needs facts the profile cannot hold (spouse's degree,
+    children, Talent List), so the result is unknown unless the achievement test is met.
+    """
+    achievement = p.exceptional_achievement
+    if achievement is True:
+        return (True, "met.achievement")
+    minimum = a["min_items"]
+    if minimum is None:
+        return (None, "unknown.old_scale")
+    yes = unknown = 0
+    for item in GPT_ITEMS:
+        value = _gpt_item(p, item)
+        if value is True:
+            yes += 1
+        elif value is None:
+            unknown += 1
+    if yes >= minimum:
+        return MET
+    if yes + unknown < minimum:
+        # The twelve items cannot reach the threshold: only the achievement test is left.
+        return NOT_MET if achievement is False else (None, "unknown.achievement")
+    return UNKNOWN
