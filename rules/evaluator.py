@@ -63,6 +63,7 @@ class ResolvedResult:
     apply_by: tuple[str, int] | None
     in_force_key: str | None = None  # set when the scheme is not (surely) in force on as_of
     in_force_date: date | None = None
+    calls: tuple[tuple[Predicate, dict[str, Any]], ...] = ()
 
 
 def _fixed(outcome: Outcome) -> Predicate:
@@ -202,6 +203,7 @@ def resolve(on: date) -> tuple[ResolvedResult, ...]:
                 result.criteria = [_in_force_criterion(result, (None, "unknown")), *crits]
             result.in_force_key = in_force_key
             result.in_force_date = start.date if start else None
+            result.calls = tuple((c.fn, c.args) for c in result.criteria)
             out.append(result)
     return tuple(out)
 
@@ -244,7 +246,7 @@ def fields_that_matter(profile: Profile) -> frozenset[str]:
     wanted: set[str] = set()
     for result in resolve(profile.as_of):
         crits = result.criteria
-        outcomes = [c.fn(profile, c.args) for c in crits]
+        outcomes = [fn(profile, args) for fn, args in result.calls]
         if _status(outcomes, crits) == "no_match":
             continue
         for crit, (met, key) in zip(crits, outcomes, strict=True):
@@ -269,13 +271,23 @@ def _format(text: str, values: dict[str, Any]) -> str:
     return text.format_map(_Defaults(values))
 
 
+_set = object.__setattr__
+_FIELDS_SET: dict[type, set[str]] = {}
+
+
 def _fast(cls: type, data: dict[str, Any]) -> Any:
-    """Build a pydantic model from trusted, complete data without validation (hot path)."""
+    """Build a pydantic model from trusted, complete data without validation (hot path).
+
+    Equivalent to `cls.model_construct(**data)` when `data` holds every field.
+    """
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(data))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _set(obj, "__dict__", data)
+    fields_set = _FIELDS_SET.get(cls)
+    if fields_set is None:
+        fields_set = _FIELDS_SET[cls] = set(cls.model_fields)  # type: ignore[attr-defined]
+    _set(obj, "__pydantic_fields_set__", fields_set)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
 
 
@@ -297,6 +309,9 @@ class RenderedResult:
     criteria: dict[tuple[int, str], CriterionResult] = field(default_factory=dict)
     missing: dict[tuple[int, str, str], Missing] = field(default_factory=dict)
     caveats_for: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
+    parts: dict[tuple[Outcome, ...], Any] = field(default_factory=dict)
+    calls: tuple[tuple[Predicate, dict[str, Any]], ...] = ()
+    points_index: int = -1
 
 
 @dataclass(slots=True)
@@ -375,11 +390,14 @@ def render_catalogue(on: date, lang: Lang) -> Rendered:
                 caveats.append(_format(crit.spec.caveat[lang], values))
             for fact in crit.unconfirmed_values:
                 caveats.append(_format(fact.caveat[lang], values))  # type: ignore[index]
-        rendered.append(
-            RenderedResult(
-                res, head, name, steps, conditional, list(dict.fromkeys(caveats)), values
-            )
+        item = RenderedResult(
+            res, head, name, steps, conditional, list(dict.fromkeys(caveats)), values
         )
+        item.calls = res.calls
+        for index, crit in enumerate(res.criteria):
+            if crit.spec.check == "qmas_points" and crit.args.get("min_items") is not None:
+                item.points_index = index
+        rendered.append(item)
     alternatives = [a.text[lang] + (f" {a.url}" if a.url else "") for a in cat.alternatives]
     gpt = {k.removeprefix("gpt."): v for k, v in texts.items() if k.startswith("gpt.")}
     return Rendered(
@@ -472,93 +490,128 @@ def _qmas_points_detail(profile: Profile, r: Rendered, minimum: int | None) -> s
     )
 
 
-def _render_result(
-    rr: RenderedResult,
-    profile: Profile,
-    outcomes: list[Outcome],
-    status: str,
-    lang: Lang,
-    r: Rendered,
-) -> SchemeResult:
+def _parts(
+    rr: RenderedResult, outcomes: tuple[Outcome, ...], lang: Lang, r: Rendered
+) -> tuple[str, tuple[CriterionResult, ...], tuple[Missing, ...], tuple[str, ...]]:
+    """Status, criteria, missing and caveats: everything that depends only on the outcomes."""
+    status = _status(outcomes, rr.resolved.criteria)
     criteria = []
-    caveats = rr.caveats
     extra_caveats: list[str] = []
-    points_detail: str | None = None
     for index, (met, key) in enumerate(outcomes):
-        cr = _criterion(rr, index, met, key, lang, r)
+        criteria.append(_criterion(rr, index, met, key, lang, r))
         scoped = rr.caveats_for[(index, key)]
         if scoped:
             extra_caveats.extend(scoped)
-        if cr.id == "points" and met is not True:
-            points_detail = _qmas_points_detail(
-                profile, r, rr.resolved.criteria[index].args.get("min_items")
+    if status == "near_miss":
+        kind, wanted = "near_miss", False
+    elif status == "possible":
+        kind, wanted = "confirm", None
+    elif status == "no_match":
+        kind, wanted = "failed", False
+    else:
+        kind, wanted = "", True
+    missing = tuple(
+        _missing(rr, i, key, kind, lang, r)
+        for i, (met, key) in enumerate(outcomes)
+        if met is wanted and kind
+    )
+    caveats = tuple(dict.fromkeys([*rr.caveats, *extra_caveats]))
+    return status, tuple(criteria), missing, caveats
+
+
+_PARTS_CACHE_LIMIT = 4096
+
+
+def _render_result(
+    rr: RenderedResult,
+    profile: Profile,
+    outcomes: tuple[Outcome, ...],
+    lang: Lang,
+    r: Rendered,
+) -> SchemeResult:
+    template = rr.parts.get(outcomes)
+    if template is None:
+        template = _template(rr, outcomes, lang, r)
+        if len(rr.parts) < _PARTS_CACHE_LIMIT:
+            rr.parts[outcomes] = template
+    data, dynamic = template
+    data = data.copy()
+    data["criteria"] = list(data["criteria"])
+    data["missing"] = list(data["missing"])
+    data["caveats"] = list(data["caveats"])
+    data["next_steps"] = list(data["next_steps"])
+    if dynamic:
+        _add_profile_details(rr, profile, data, lang, r)
+    return _fast(SchemeResult, data)
+
+
+def _template(
+    rr: RenderedResult, outcomes: tuple[Outcome, ...], lang: Lang, r: Rendered
+) -> tuple[dict[str, Any], bool]:
+    """The result's data for these outcomes, and whether profile values must be added to it."""
+    status, criteria, missing, caveats = _parts(rr, outcomes, lang, r)
+    data = rr.head.copy()
+    data["status"] = status
+    data["criteria"] = criteria
+    data["missing"] = missing
+    data["caveats"] = caveats
+    data["next_steps"] = tuple(rr.next_steps)
+    data["apply_by"] = None
+    points = rr.points_index
+    dynamic = (points >= 0 and outcomes[points][0] is not True) or (
+        status != "no_match" and (bool(rr.conditional_steps) or rr.resolved.apply_by is not None)
+    )
+    return data, dynamic
+
+
+def _add_profile_details(
+    rr: RenderedResult, profile: Profile, data: dict[str, Any], lang: Lang, r: Rendered
+) -> None:
+    """Texts that quote the profile: QMAS item counts, conditional steps, the apply-by date."""
+    status = data["status"]
+    points = rr.points_index
+    if points >= 0:
+        criteria = data["criteria"]
+        cr = criteria[points]
+        if cr.met is not True:
+            detail = _qmas_points_detail(
+                profile, r, rr.resolved.criteria[points].args.get("min_items")
             )
-            if points_detail:
-                cr = _fast(
+            if detail:
+                criteria[points] = _fast(
                     CriterionResult,
                     {
                         "id": cr.id,
-                        "met": met,
-                        "text": f"{cr.text} {points_detail}",
+                        "met": cr.met,
+                        "text": f"{cr.text} {detail}",
                         "unconfirmed": cr.unconfirmed,
                     },
                 )
-        criteria.append(cr)
-    missing: list[Missing] = []
-    if status == "near_miss":
-        for index, (met, key) in enumerate(outcomes):
-            if met is False:
-                m = _missing(rr, index, key, "near_miss", lang, r)
-                if points_detail and m.criterion == "points":
-                    m = _fast(
-                        Missing, {"criterion": m.criterion, "text": f"{m.text} {points_detail}"}
-                    )
-                missing.append(m)
-    elif status == "possible":
-        missing = [
-            _missing(rr, i, key, "confirm", lang, r)
-            for i, (met, key) in enumerate(outcomes)
-            if met is None
-        ]
-    elif status == "no_match":
-        missing = [
-            _missing(rr, i, key, "failed", lang, r)
-            for i, (met, key) in enumerate(outcomes)
-            if met is False
-        ]
-    steps = rr.next_steps
-    if rr.conditional_steps and status != "no_match":
+                if status == "near_miss":
+                    data["missing"] = [
+                        _fast(Missing, {"criterion": m.criterion, "text": f"{m.text} {detail}"})
+                        if m.criterion == "points"
+                        else m
+                        for m in data["missing"]
+                    ]
+    if status == "no_match":
+        return
+    steps = data["next_steps"]
+    if rr.conditional_steps:
         extra = [
             text
             for name, minimum, text in rr.conditional_steps
             if (value := getattr(profile, name)) is not None and value >= minimum
         ]
-        if extra:
-            steps = [*extra, *steps]
-    apply_by = None
+        steps[:0] = extra
     spec = rr.resolved.apply_by
-    if spec is not None and status != "no_match":
+    if spec is not None:
         event = getattr(profile, spec[0])
         if event is not None:
             day = add_months(event, spec[1])
             if day >= profile.as_of:
-                apply_by = day
-                steps = [_format(r.texts["apply_by"], {"date": _date_text(day, lang)}), *steps]
-    if extra_caveats:
-        caveats = list(dict.fromkeys([*caveats, *extra_caveats]))
-    data = dict(rr.head)
-    data.update(
-        status=status,
-        criteria=criteria,
-        missing=missing,
-        caveats=caveats,
-        next_steps=steps,
-        apply_by=apply_by,
-    )
-    return _fast(SchemeResult, data)
-
-
-_SCHEME_FIELDS = tuple(SchemeResult.model_fields)
+                data["apply_by"] = day
+                steps.insert(0, _format(r.texts["apply_by"], {"date": _date_text(day, lang)}))
 
 
 def evaluate_profile(profile: Profile, lang: Lang = DEFAULT_LANG) -> Evaluation:
@@ -570,10 +623,8 @@ def evaluate_profile(profile: Profile, lang: Lang = DEFAULT_LANG) -> Evaluation:
     r = render_catalogue(profile.as_of, lang)
     results = []
     for rr in r.results:
-        crits = rr.resolved.criteria
-        outcomes = [c.fn(profile, c.args) for c in crits]
-        status = _status(outcomes, crits)
-        results.append(_render_result(rr, profile, outcomes, status, lang, r))
+        outcomes = tuple([fn(profile, args) for fn, args in rr.calls])
+        results.append(_render_result(rr, profile, outcomes, lang, r))
     results.sort(key=lambda s: STATUS_ORDER[s.status])
     hopeful = any(s.status in ("match", "possible") for s in results)
     return _fast(

@@ -308,53 +308,6 @@ def employer_quota(p: Profile, a: Args) -> Outcome:
 # --- QMAS points test ----------------------------------------------------------------------
 
 
-def _count_languages(p: Profile) -> tuple[int, bool]:
-    """(known good languages, whether more could be unknown)."""
-    known = (p.good_english is True) + (p.good_chinese is True) + (p.other_languages or 0)
-    open_ = p.good_english is None or p.good_chinese is None or p.other_languages is None
-    return known, open_
-
-
-def _gpt_item(p: Profile, item: str) -> bool | None:
-    """One of the twelve yes/no items of the General Points Test in force from 1 Nov 2024."""
-    if item == "age":
-        return None if p.age is None else p.age <= 50
-    if item in ("postgraduate", "postgraduate_stem"):
-        edu = p.education
-        if edu is not None and EDUCATION_RANK[edu] < MASTER:
-            return False
-        flag = p.postgraduate_from_eligible_university
-        if flag is False:
-            return False
-        base = None if (flag is None or edu is None) else True
-        if item == "postgraduate":
-            return base
-        if p.stem_degree is False:
-            return False
-        return True if (base and p.stem_degree) else None
-    if item == "two_languages":
-        known, open_ = _count_languages(p)
-        if known >= 2:
-            return True
-        return None if open_ else False
-    if item == "english":
-        return p.good_english
-    if item == "owns_listed_company":
-        return p.owns_listed_company
-    field, minimum = GPT_NUMERIC[item]
-    value = getattr(p, field)
-    return None if value is None else value >= minimum
-
-
-GPT_NUMERIC: dict[str, tuple[str, float]] = {
-    "work_5y": ("work_experience_years", 5),
-    "renowned_3y": ("renowned_company_years", 3),
-    "tech_finance_trade_3y": ("tech_finance_trade_years", 3),
-    "international_2y": ("international_work_years", 2),
-    "income_1m": ("annual_income_hkd", 1_000_000),
-    "profit_5m": ("business_profit_hkd", 5_000_000),
-}
-
 GPT_ITEMS: tuple[str, ...] = (
     "age",
     "postgraduate",
@@ -370,10 +323,71 @@ GPT_ITEMS: tuple[str, ...] = (
     "owns_listed_company",
 )
 
+GPT_NUMERIC: dict[str, tuple[str, float]] = {
+    "work_5y": ("work_experience_years", 5),
+    "renowned_3y": ("renowned_company_years", 3),
+    "tech_finance_trade_3y": ("tech_finance_trade_years", 3),
+    "international_2y": ("international_work_years", 2),
+    "income_1m": ("annual_income_hkd", 1_000_000),
+    "profit_5m": ("business_profit_hkd", 5_000_000),
+}
+
+
+def _at_least(value: float | None, minimum: float) -> bool | None:
+    return None if value is None else value >= minimum
+
+
+def gpt_values(p: Profile) -> tuple[bool | None, ...]:
+    """The twelve General Points Test items (in force from 1 Nov 2024), in `GPT_ITEMS` order.
+
+    Each is True, False or None (unknown). Item 3 (STEM) needs item 2 (an eligible master's or
+    doctorate); item 4 counts good English, good Chinese and other languages.
+    """
+    age = p.age
+    edu = p.education
+    flag = p.postgraduate_from_eligible_university
+    if (edu is not None and EDUCATION_RANK[edu] < MASTER) or flag is False:
+        postgraduate: bool | None = False
+    elif flag is None or edu is None:
+        postgraduate = None
+    else:
+        postgraduate = True
+    stem = p.stem_degree
+    if postgraduate is False or stem is False:
+        postgraduate_stem: bool | None = False
+    elif postgraduate and stem:
+        postgraduate_stem = True
+    else:
+        postgraduate_stem = None
+    english = p.good_english
+    chinese = p.good_chinese
+    others = p.other_languages
+    known = (english is True) + (chinese is True) + (others or 0)
+    if known >= 2:
+        two: bool | None = True
+    elif english is None or chinese is None or others is None:
+        two = None
+    else:
+        two = False
+    return (
+        None if age is None else age <= 50,
+        postgraduate,
+        postgraduate_stem,
+        two,
+        english,
+        _at_least(p.work_experience_years, 5),
+        _at_least(p.renowned_company_years, 3),
+        _at_least(p.tech_finance_trade_years, 3),
+        _at_least(p.international_work_years, 2),
+        _at_least(p.annual_income_hkd, 1_000_000),
+        _at_least(p.business_profit_hkd, 5_000_000),
+        p.owns_listed_company,
+    )
+
 
 def gpt_items(p: Profile) -> dict[str, bool | None]:
-    """Every General Points Test item for `p`: True, False or None (unknown)."""
-    return {item: _gpt_item(p, item) for item in GPT_ITEMS}
+    """Every General Points Test item for `p` by name: True, False or None (unknown)."""
+    return dict(zip(GPT_ITEMS, gpt_values(p), strict=True))
 
 
 def gpt_closeness(p: Profile, item: str) -> float:
@@ -398,13 +412,9 @@ def qmas_points(p: Profile, a: Args) -> Outcome:
     minimum = a["min_items"]
     if minimum is None:
         return (None, "unknown.old_scale")
-    yes = unknown = 0
-    for item in GPT_ITEMS:
-        value = _gpt_item(p, item)
-        if value is True:
-            yes += 1
-        elif value is None:
-            unknown += 1
+    values = gpt_values(p)
+    yes = values.count(True)
+    unknown = values.count(None)
     if yes >= minimum:
         return MET
     if yes + unknown < minimum:

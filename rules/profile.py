@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from rules.countries import is_country_code
 
@@ -88,15 +88,16 @@ class Profile(BaseModel):
                 raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
         return value
 
-    @model_validator(mode="after")
-    def _dates_not_after_as_of(self) -> Profile:
-        for name in ("bachelor_awarded_on", "graduated_on"):
-            value = getattr(self, name)
-            if value is not None and value > self.as_of:
-                raise ValueError(
-                    f"{name} ({value.isoformat()}) is after as_of ({self.as_of.isoformat()})"
-                )
-        return self
+    @field_validator("bachelor_awarded_on", "graduated_on")
+    @classmethod
+    def _not_after_as_of(cls, value: date | None, info: ValidationInfo) -> date | None:
+        # A field validator (not a model validator) so that the error names the field.
+        as_of = info.data.get("as_of")
+        if value is not None and as_of is not None and value > as_of:
+            raise ValueError(
+                f"{info.field_name} ({value.isoformat()}) is after as_of ({as_of.isoformat()})"
+            )
+        return value
 
     def known(self) -> dict[str, object]:
         """The fields that hold an answer (everything but `as_of` and unknowns)."""
