@@ -1,0 +1,878 @@
+"""The questionnaire's state machine, sessions and the views the adapters render.
+
+One `transitions` Machine is built from the questions when the flow loads (`model=None`, no
+automatic `to_*` transitions). A session is not a machine: it is a small pydantic model of
+answers. For each operation a throw-away cursor is added to the machine at the session's state,
+the trigger is fired and the cursor removed again.
+
+The machine's triggers:
+- `answer`: from each question to the next *relevant* one. From a question there is one
+  transition per later question, each guarded by that question's `when` condition and tried in
+  order, up to the first question that is always asked (or the summary). From the summary it
+  leads to the result.
+- `back(target=…)`, `change(target=…)`: to an earlier state named by the caller.
+- `restart`: from anywhere to the first question.
+
+The current state is derived by replaying the answers through `answer` (like GOV.UK Smart
+Answers' state resolver). A session keeps the state it was left in as a cache so that the usual
+step costs one trigger; the cache is dropped whenever the flow's version changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
+from transitions import Machine
+
+from dialogs.conditions import Condition, compile_condition
+from dialogs.countries import country_name, find_countries
+from dialogs.parsing import (
+    ParseError,
+    is_dont_know,
+    normalise,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    parse_number,
+)
+from dialogs.questions import (
+    QUESTIONS_FILE,
+    AnswerValue,
+    Question,
+    Texts,
+    default_texts,
+    load_questions,
+    load_texts,
+)
+from dialogs.universities import EDITION, find_universities
+from rules.countries import is_country_code
+from rules.i18n import LANGS, Lang, normalise_lang
+from rules.profile import Profile, today_in_hong_kong
+
+SUMMARY = "summary"
+RESULT = "result"
+SESSION_FORMAT = 1
+EARLIEST_DATE = date(1940, 1, 1)
+
+StepKind = Literal["question", "summary", "result"]
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+class Session(BaseModel):
+    """One person's progress: their answers by question id, and how they got here.
+
+    `answers` is the source of truth. A number answered with a band button holds the band id
+    (a string); a date holds `YYYY-MM-DD`; "not sure" holds null. `history` is the stack of
+    states left by answering (for `back`). `state` and `flow_version` cache where the session
+    is; `revision` grows on every change so an adapter can spot stale buttons.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: int = SESSION_FORMAT
+    lang: Lang = "en"
+    revision: int = 0
+    answers: dict[str, AnswerValue] = Field(default_factory=dict)
+    history: list[str] = Field(default_factory=list)
+    state: str | None = None
+    flow_version: str = ""
+
+    @classmethod
+    def new(cls, lang: str = "en") -> Session:
+        """A fresh session; `lang` may be any Telegram/CLI code (see `normalise_lang`)."""
+        return cls(lang=normalise_lang(lang))
+
+    def to_json(self) -> str:
+        """The stored form (compact JSON, well under 2 KB)."""
+        return self.model_dump_json(exclude_defaults=True)
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Session:
+        return cls.model_validate_json(data)
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: `key` goes back to `QuestionFlow.answer`; `label` is shown."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What to show now.
+
+    `kind` is question, summary or result; `state` is the question id (or "summary"/"result").
+    `prompt` is the question's prompt exactly as exported. `buttons` are in display order;
+    `selected` is the key of the answer already given (after back/change), `current` its label.
+    """
+
+    kind: StepKind
+    state: str
+    revision: int
+    prompt: str
+    hint: str | None
+    progress: tuple[int, int] | None
+    progress_text: str | None
+    buttons: tuple[Button, ...]
+    selected: str | None
+    current: str | None
+    can_go_back: bool
+    question: Question | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The outcome of an answer. Accepted: `session` is the new session. Not accepted: it is the
+    unchanged session and `message` says why (in the session's language); `buttons` may offer
+    choices (several matching countries, or yes/no after a university look-up)."""
+
+    session: Session
+    accepted: bool
+    message: str | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    question_id: str
+    label: str
+    answer: str
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+class _FlowMachine(Machine):
+    """A Machine that binds only the triggers to a model, not the `is_<state>` helpers: a
+    cursor is attached for one operation, and 40 helper methods per attachment would cost more
+    than the step itself."""
+
+    def _add_model_to_state(self, state: Any, model: Any) -> None:
+        pass
+
+    def _add_may_transition_func_for_trigger(self, trigger: str, model: Any) -> None:
+        pass
+
+
+class _Cursor:
+    """The model attached to the machine for one operation."""
+
+    __slots__ = ("answer", "back", "change", "may_trigger", "restart", "state", "trigger", "values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+
+class _Relevant:
+    """Transition condition: the destination question's `when` holds for the answers so far."""
+
+    __slots__ = ("condition", "text")
+
+    def __init__(self, condition: Condition) -> None:
+        self.condition = condition
+        self.text = condition.text
+
+    def __call__(self, event: Any) -> bool:
+        return self.condition.test(event.model.values)
+
+
+class _IsTarget:
+    """Transition condition for back/change: the caller named this destination."""
+
+    __slots__ = ("target", "text")
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.text = f"target = {target}"
+
+    def __call__(self, event: Any) -> bool:
+        return event.kwargs.get("target") == self.target
+
+
+def _fmt_amount(value: float) -> str:
+    return f"HK${value:,.0f}"
+
+
+def _fmt_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+class QuestionFlow:
+    """The questionnaire: questions, the machine, and every operation on a session.
+
+    Load once (`QuestionFlow.default()`); it is immutable and shared by all sessions.
+    `skip_by_rules=True` also skips a question whose profile field is not in
+    `rules.fields_that_matter(profile so far)`.
+    """
+
+    def __init__(
+        self,
+        questions: Iterable[Question],
+        conditions: Mapping[str, Condition],
+        texts: Texts,
+        *,
+        skip_by_rules: bool = True,
+        version_source: str = "",
+    ) -> None:
+        self.questions: tuple[Question, ...] = tuple(questions)
+        self.by_id: dict[str, Question] = {q.id: q for q in self.questions}
+        self.index: dict[str, int] = {q.id: i for i, q in enumerate(self.questions)}
+        self.conditions: dict[str, Condition] = dict(conditions)
+        self.texts = texts
+        self.skip_by_rules = skip_by_rules
+        self.version = hashlib.sha256(version_source.encode()).hexdigest()[:8]
+        self._options = {q.id: q.export_options() for q in self.questions}
+        self._bands = {q.id: {b.id: b for b in q.bands} for q in self.questions}
+        self._infer = {
+            q.id: [(compile_condition(i.when), i.value) for i in q.infer]
+            for q in self.questions
+            if q.infer
+        }
+        self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
+        self.machine = self._build_machine()
+        self._matter: Callable[[Profile], frozenset[str]] | None = None
+
+    # construction
+
+    @classmethod
+    @cache
+    def default(cls, skip_by_rules: bool = True) -> QuestionFlow:
+        """The flow from the bundled data, built once per process (per `skip_by_rules`)."""
+        qset, conditions = load_questions()
+        texts = default_texts()
+        source = QUESTIONS_FILE.read_text(encoding="utf-8")
+        return cls(
+            qset.questions,
+            conditions,
+            texts,
+            skip_by_rules=skip_by_rules,
+            version_source=source + str(skip_by_rules),
+        )
+
+    @classmethod
+    def from_files(cls, questions_path: Any, texts_path: Any = None, **kw: Any) -> QuestionFlow:
+        qset, conditions = load_questions(questions_path)
+        texts = load_texts(texts_path) if texts_path else default_texts()
+        return cls(qset.questions, conditions, texts, version_source=str(questions_path), **kw)
+
+    def _build_machine(self) -> Machine:
+        ids = [q.id for q in self.questions]
+        m = _FlowMachine(
+            model=None,
+            states=list(self.states),
+            initial=ids[0],
+            auto_transitions=False,
+            send_event=True,
+            ignore_invalid_triggers=False,
+        )
+        for i, qid in enumerate(ids):
+            for later in ids[i + 1 :]:
+                cond = self.conditions.get(later)
+                if cond is None:
+                    m.add_transition("answer", qid, later)
+                    break
+                m.add_transition("answer", qid, later, conditions=[_Relevant(cond)])
+            else:
+                m.add_transition("answer", qid, SUMMARY)
+        m.add_transition("answer", SUMMARY, RESULT)
+        for target in (*ids, SUMMARY):
+            m.add_transition("back", "*", target, conditions=[_IsTarget(target)])
+        for target in ids:
+            m.add_transition("change", "*", target, conditions=[_IsTarget(target)])
+        m.add_transition("restart", "*", ids[0])
+        return m
+
+    # --- rules ----------------------------------------------------------------------------
+
+    def _fields_that_matter(self, profile: Profile) -> frozenset[str] | None:
+        if self._matter is None:
+            try:
+                from rules import fields_that_matter
+            except ImportError:  # the rules are not there yet: skip nothing
+                return None
+            self._matter = fields_that_matter
+        return self._matter(profile)
+
+    # --- values ---------------------------------------------------------------------------
+
+    def value_of(self, qid: str, answer: AnswerValue) -> Any:
+        """The profile value of a stored answer (a band reads as its lower edge)."""
+        if answer is None:
+            return None
+        q = self.by_id[qid]
+        if q.kind == "number":
+            if isinstance(answer, str):
+                band = self._bands[qid].get(answer)
+                if band is None:
+                    return None
+                answer = band.min
+            return int(answer) if q.integer else answer
+        if q.kind == "date" and isinstance(answer, str):
+            return date.fromisoformat(answer)
+        return answer
+
+    def _values(self, answers: Mapping[str, AnswerValue], before: int | None = None) -> dict:
+        index = self.index
+        return {
+            k: self.value_of(k, v)
+            for k, v in answers.items()
+            if k in index and (before is None or index[k] < before)
+        }
+
+    def _profile_from_values(self, values: Mapping[str, Any], as_of: date | None = None) -> Profile:
+        data: dict[str, Any] = {}
+        for q in self.questions:
+            if q.id in values:
+                data[q.field] = values[q.id]
+            elif q.id in self._infer:
+                for cond, value in self._infer[q.id]:
+                    if cond.test(values):
+                        data[q.field] = (
+                            values.get(value["field"]) if isinstance(value, dict) else value
+                        )
+                        break
+        data = {k: v for k, v in data.items() if v is not None}
+        if as_of is not None:
+            data["as_of"] = as_of
+        return Profile.model_validate(data)
+
+    # --- moving through the machine -------------------------------------------------------
+
+    def _walk(
+        self,
+        answers: dict[str, AnswerValue],
+        start: str,
+        values: dict[str, Any],
+        visited: list[str],
+        fire_first: bool,
+    ) -> str:
+        """From `start`, move on through answered questions (adding them to `visited` and
+        `values`) and, with the rules skip, past questions whose field no longer matters, until
+        an unanswered relevant question or the summary. Answers of questions passed over are
+        removed from `answers`. Returns the state reached."""
+        cursor = _Cursor(values)
+        m = self.machine
+        m.add_model(cursor, initial=start)
+        try:
+            if fire_first:
+                cursor.answer()
+            while True:
+                state = cursor.state
+                prev = visited[-1] if visited else None
+                self._drop_passed(answers, prev, state)
+                if state in (SUMMARY, RESULT):
+                    return state
+                if state in answers:
+                    values[state] = self.value_of(state, answers[state])
+                    visited.append(state)
+                    cursor.answer()
+                    continue
+                if self.skip_by_rules and not self._matters(state, values):
+                    visited.append(state)  # passed, not answered
+                    cursor.answer()
+                    continue
+                return state
+        finally:
+            m.remove_model(cursor)
+
+    def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
+        try:
+            profile = self._profile_from_values(values)
+        except ValueError:
+            return True
+        matter = self._fields_that_matter(profile)
+        return matter is None or self.by_id[qid].field in matter
+
+    def _drop_passed(self, answers: dict[str, AnswerValue], prev: str | None, state: str) -> None:
+        lo = self.index[prev] + 1 if prev in self.index else 0
+        hi = self.index.get(state, len(self.questions))
+        if hi - lo <= 0:
+            return
+        for qid in [k for k in answers if lo <= self.index.get(k, -1) < hi]:
+            del answers[qid]
+
+    def _replay(self, session: Session) -> tuple[str, list[str], dict[str, AnswerValue]]:
+        """Derive the state from the answers alone: (state, questions on the path, answers
+        with those that are no longer relevant removed)."""
+        answers = {k: v for k, v in session.answers.items() if k in self.index}
+        visited: list[str] = []
+        first = self.questions[0].id
+        state = self._walk(answers, first, {}, visited, fire_first=False)
+        path = [q for q in visited if q in answers]
+        if state == SUMMARY and session.history[-1:] == [SUMMARY]:
+            state = RESULT
+        return state, path, answers
+
+    def state_of(self, session: Session) -> str:
+        """The session's current state (question id, "summary" or "result")."""
+        if session.flow_version == self.version and session.state in self.machine.states:
+            return session.state
+        return self._replay(session)[0]
+
+    def resolve(self, session: Session) -> Session:
+        """The session with its state derived afresh from its answers (used when the flow has
+        changed since the session was saved)."""
+        if session.flow_version == self.version and session.state in self.machine.states:
+            return session
+        state, path, answers = self._replay(session)
+        history = [*path, SUMMARY] if state == RESULT else path
+        return session.model_copy(
+            update={
+                "answers": answers,
+                "history": history,
+                "state": state,
+                "flow_version": self.version,
+            }
+        )
+
+    def _save(self, session: Session, **update: Any) -> Session:
+        update.setdefault("flow_version", self.version)
+        update["revision"] = session.revision + 1
+        return session.model_copy(update=update)
+
+    @staticmethod
+    def _pushed(history: list[str], state: str) -> list[str]:
+        if state in history:
+            history = history[: history.index(state)]
+        return [*history, state]
+
+    # --- operations -----------------------------------------------------------------------
+
+    def new_session(self, lang: str = "en") -> Session:
+        return self.resolve(Session.new(lang))
+
+    def set_language(self, session: Session, lang: str) -> Session:
+        return self._save(session, lang=normalise_lang(lang))
+
+    def restart(self, session: Session) -> Session:
+        """Forget every answer; keep the language. The revision keeps growing."""
+        cursor = _Cursor({})
+        self.machine.add_model(cursor, initial=self.state_of(session))
+        try:
+            cursor.restart()
+            first = cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+        fresh = Session(lang=session.lang, revision=session.revision)
+        state = self._walk({}, first, {}, [], fire_first=False)
+        return self._save(fresh, state=state)
+
+    def back(self, session: Session) -> Session:
+        """Return to the previous question, keeping its answer (and all later ones)."""
+        session = self.resolve(session)
+        current = self.state_of(session)
+        state, path, answers = self._replay(session)
+        valid = set(path) | ({SUMMARY} if state in (SUMMARY, RESULT) else set())
+        if state not in (SUMMARY, RESULT):
+            valid.add(state)
+        history = list(session.history)
+        if current in history:
+            history = history[: history.index(current)]
+        target = None
+        while history:
+            candidate = history.pop()
+            if candidate in valid and candidate != current:
+                target = candidate
+                break
+        if target is None:
+            return session
+        cursor = _Cursor({})
+        self.machine.add_model(cursor, initial=current)
+        try:
+            cursor.back(target=target)
+            reached = cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+        return self._save(session, answers=answers, history=history, state=reached)
+
+    def change(self, session: Session, question_id: str) -> Session:
+        """Go to an answered (or the current) question to change its answer. Later answers are
+        kept; those that stop being relevant are dropped when the new answer is given. A
+        question that is not on the person's path is refused with `ValueError`."""
+        session = self.resolve(session)
+        state, path, answers = self._replay(session)
+        if question_id not in path and question_id != state:
+            raise ValueError(f"question {question_id!r} is not on this session's path")
+        current = self.state_of(session)
+        cursor = _Cursor({})
+        self.machine.add_model(cursor, initial=current)
+        try:
+            cursor.change(target=question_id)
+            reached = cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+        history = list(session.history)
+        if question_id in history:
+            history = history[: history.index(question_id)]
+        elif current in history:
+            history = history[: history.index(current)]
+        return self._save(session, answers=answers, history=history, state=reached)
+
+    def answer(self, session: Session, key: str | None = None, text: str | None = None) -> Reply:
+        """Answer the current step with a button `key` or typed `text`.
+
+        At a question, a button key is one of the step's `buttons` (or a `c:XX` country key
+        from a reply); typed text is read by the question's kind. At the summary "result" shows
+        the result; at the result "summary" returns to the summary and "restart" starts again.
+        """
+        session = self.resolve(session)
+        state = self.state_of(session)
+        lang = session.lang
+        if state == SUMMARY:
+            if key == "result":
+                return Reply(self._to_result(session), True)
+            return Reply(session, False, self.texts.get("error_no_question", lang))
+        if state == RESULT:
+            if key == "summary":
+                return Reply(self.back(session), True)
+            if key == "restart":
+                return Reply(self.restart(session), True)
+            return Reply(session, False, self.texts.get("error_no_question", lang))
+        q = self.by_id[state]
+        if key is not None:
+            return self._answer_key(session, q, key)
+        if text is None or not text.strip():
+            return Reply(session, False, self._error(q, "error_text", lang))
+        return self._answer_text(session, q, text.strip())
+
+    def _to_result(self, session: Session) -> Session:
+        cursor = _Cursor({})
+        self.machine.add_model(cursor, initial=SUMMARY)
+        try:
+            cursor.answer()
+            reached = cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+        return self._save(session, history=self._pushed(session.history, SUMMARY), state=reached)
+
+    def _error(self, q: Question, message: str, lang: str, **params: object) -> str:
+        return self.texts.get(message, lang, **params)
+
+    def _answer_key(self, session: Session, q: Question, key: str) -> Reply:
+        lang = session.lang
+        options = self._options[q.id]
+        if q.picker == "country":
+            if key.startswith("c:") and is_country_code(key[2:]):
+                return self._accept(session, q, key[2:])
+            if key == "other":
+                return Reply(session, False, self.texts.get("type_other_country", lang))
+        elif key.isdigit() and int(key) < len(options):
+            return self._accept(session, q, options[int(key)].value)
+        if key.startswith("b") and key[1:].isdigit() and int(key[1:]) < len(q.bands):
+            return self._accept(session, q, q.bands[int(key[1:])].id)
+        if key == "type" and q.kind == "number":
+            return Reply(session, False, self.texts.get("type_exact_hint", lang))
+        return Reply(session, False, self._error(q, "error_choice", lang))
+
+    def _answer_text(self, session: Session, q: Question, text: str) -> Reply:
+        lang = session.lang
+        if q.allows_null and is_dont_know(text):
+            return self._accept(session, q, None)
+        try:
+            if q.picker == "country":
+                return self._answer_country(session, q, text)
+            if q.kind == "choice":
+                return self._accept(session, q, self._match_option(q, text))
+            if q.kind == "bool":
+                try:
+                    return self._accept(session, q, parse_bool(text))
+                except ParseError:
+                    if q.lookup == "university":
+                        return self._answer_university(session, q, text)
+                    raise
+            if q.kind == "number":
+                return self._answer_number(session, q, text)
+            if q.kind == "date":
+                return self._answer_date(session, q, text)
+            return self._accept(session, q, text)
+        except ParseError as exc:
+            return Reply(session, False, self._error(q, exc.message, lang, **exc.params))
+
+    def _match_option(self, q: Question, text: str) -> AnswerValue:
+        t = normalise(text)
+        best: tuple[float, int] = (0.0, -1)
+        for i, opt in enumerate(self._options[q.id]):
+            names = [normalise(v) for v in opt.label.values()]
+            if opt.value is not None:
+                names.append(normalise(str(opt.value)).replace("_", " "))
+            if t in names:
+                return opt.value
+            score = max(fuzz.WRatio(t, n) for n in names)
+            if score > best[0]:
+                best = (score, i)
+        if best[0] >= 88:
+            return self._options[q.id][best[1]].value
+        raise ParseError("error_choice")
+
+    def _answer_country(self, session: Session, q: Question, text: str) -> Reply:
+        lang = session.lang
+        codes = find_countries(text)
+        if len(codes) == 1:
+            return self._accept(
+                session,
+                q,
+                codes[0],
+                self.texts.get("country_taken", lang, name=country_name(codes[0], lang)),
+            )
+        if codes:
+            buttons = tuple(Button(f"c:{c}", country_name(c, lang)) for c in codes)
+            return Reply(
+                session, False, self.texts.get("country_several", lang, text=text), buttons
+            )
+        return Reply(session, False, self.texts.get("country_none", lang, text=text))
+
+    def _answer_university(self, session: Session, q: Question, text: str) -> Reply:
+        lang = session.lang
+        found = find_universities(text)
+        edition = EDITION.isoformat()
+        buttons = self._question_buttons(q, lang)
+        if not found:
+            return Reply(
+                session,
+                False,
+                self.texts.get("university_none", lang, text=text, edition=edition),
+                buttons,
+            )
+        if len(found) == 1:
+            u = found[0]
+            name = u.name_en if lang == "en" or not u.name_zh else f"{u.name_zh} ({u.name_en})"
+            head = self.texts.get("university_found", lang, name=name, edition=edition)
+        else:
+            names = "; ".join(u.name_en for u in found)
+            head = self.texts.get(
+                "university_several", lang, text=text, names=names, edition=edition
+            )
+        return Reply(session, False, f"{head} {self.texts.get('university_caveat', lang)}", buttons)
+
+    def _answer_number(self, session: Session, q: Question, text: str) -> Reply:
+        value = parse_amount(text) if q.unit == "hkd" else parse_number(text, q.unit or "count")
+        if q.integer:
+            if not float(value).is_integer():
+                raise ParseError("error_integer")
+            value = int(value)
+        lo = q.min if q.min is not None else 0
+        hi = q.max if q.max is not None else 1e13
+        if not lo <= value <= hi:
+            fmt = _fmt_amount if q.unit == "hkd" else _fmt_number
+            raise ParseError("error_range", min=fmt(lo), max=fmt(hi))
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return self._accept(session, q, value)
+
+    def _answer_date(self, session: Session, q: Question, text: str) -> Reply:
+        today = today_in_hong_kong()
+        value, month_only = parse_date(text, today)
+        if value > today:
+            raise ParseError("error_date_future")
+        if value < EARLIEST_DATE:
+            raise ParseError("error_date_old")
+        note = (
+            self.texts.get("date_month_only", session.lang, date=value.isoformat())
+            if month_only
+            else None
+        )
+        return self._accept(session, q, value.isoformat(), note)
+
+    def _accept(
+        self, session: Session, q: Question, value: AnswerValue, message: str | None = None
+    ) -> Reply:
+        """Store the answer and move to the next unanswered relevant question."""
+        if value is None and not q.allows_null:
+            return Reply(session, False, self._error(q, "error_choice", session.lang))
+        answers = dict(session.answers)
+        answers[q.id] = value
+        values = self._values(answers, before=self.index[q.id])
+        values[q.id] = self.value_of(q.id, value)
+        visited = [q.id]
+        history = self._pushed(session.history, q.id)
+        state = self._walk(answers, q.id, values, visited, fire_first=True)
+        for passed in visited[1:]:
+            if passed in answers:
+                history = self._pushed(history, passed)
+        new = self._save(session, answers=answers, history=history, state=state)
+        return Reply(new, True, message)
+
+    # --- views ----------------------------------------------------------------------------
+
+    def _question_buttons(self, q: Question, lang: str) -> tuple[Button, ...]:
+        if q.picker == "country":
+            buttons = [Button(f"c:{c}", country_name(c, lang)) for c in q.common]
+            return (*buttons, Button("other", self.texts.get("other_country", lang)))
+        buttons = [Button(f"b{i}", b.label[lang]) for i, b in enumerate(q.bands)]
+        if q.kind == "number" and q.unit == "hkd":
+            buttons.append(Button("type", self.texts.get("type_exact", lang)))
+        # Choice and bool: every option; number, date and text: the "not sure" option, if any.
+        buttons += [Button(str(i), o.label[lang]) for i, o in enumerate(self._options[q.id])]
+        return tuple(buttons)
+
+    def answer_label(self, qid: str, answer: AnswerValue, lang: str) -> str:
+        """How an answer reads in the summary: the option or band label, never a made-up
+        figure."""
+        q = self.by_id[qid]
+        if q.picker == "country" and isinstance(answer, str) and is_country_code(answer):
+            return country_name(answer, lang)
+        if isinstance(answer, str) and q.kind == "number":
+            band = self._bands[qid].get(answer)
+            return band.label[lang] if band else answer
+        for opt in self._options[qid]:
+            if opt.value is answer or (
+                opt.value == answer and type(opt.value) is type(answer) and answer is not None
+            ):
+                return opt.label[lang]
+        if answer is None:
+            return self.texts.get("dont_know_answer", lang)
+        if q.kind == "number":
+            if q.unit == "hkd":
+                return _fmt_amount(answer)
+            if q.unit in ("years", "months"):
+                return self.texts.get(f"unit_{q.unit}", lang, n=_fmt_number(float(answer)))
+            return _fmt_number(float(answer))
+        return str(answer)
+
+    def _selected_key(self, q: Question, answer: AnswerValue) -> str | None:
+        if q.picker == "country" and isinstance(answer, str):
+            return f"c:{answer}"
+        if q.kind == "number" and isinstance(answer, str):
+            ids = [b.id for b in q.bands]
+            return f"b{ids.index(answer)}" if answer in ids else None
+        for i, opt in enumerate(self._options[q.id]):
+            if opt.value is answer or (
+                answer is not None and opt.value == answer and type(opt.value) is type(answer)
+            ):
+                return str(i)
+        return None
+
+    def progress(self, session: Session) -> tuple[int, int]:
+        """(index of the current question, estimated total) — "question 4 of about 9"."""
+        state = self.state_of(session)
+        pos = self.index.get(state, len(self.questions))
+        values = self._values(session.answers, before=pos)
+        index = len(values) + 1
+        matter = None
+        if self.skip_by_rules:
+            try:
+                matter = self._fields_that_matter(self._profile_from_values(values))
+            except ValueError:
+                matter = None
+        remaining = 0
+        for q in self.questions[pos + 1 :]:
+            cond = self.conditions.get(q.id)
+            if q.id in session.answers or (
+                (cond is None or cond.test(values)) and (matter is None or q.field in matter)
+            ):
+                remaining += 1
+        return index, index + remaining
+
+    def step(self, session: Session) -> Step:
+        """The view of the session's current step, in its language."""
+        session = self.resolve(session)
+        state = self.state_of(session)
+        lang = session.lang
+        t = self.texts
+        if state == SUMMARY:
+            return Step(
+                "summary", state, session.revision, t.get("summary_prompt", lang), None, None, None,
+                (Button("result", t.get("see_result", lang)),), None, None,
+                bool(session.history), None,
+            )  # fmt: skip
+        if state == RESULT:
+            return Step(
+                "result", state, session.revision, t.get("result_title", lang), None, None, None,
+                (
+                    Button("summary", t.get("change_answers", lang)),
+                    Button("restart", t.get("restart", lang)),
+                ),
+                None, None, True, None,
+            )  # fmt: skip
+        q = self.by_id[state]
+        index, total = self.progress(session)
+        answered = q.id in session.answers
+        answer = session.answers.get(q.id)
+        return Step(
+            kind="question",
+            state=state,
+            revision=session.revision,
+            prompt=q.prompt[lang],
+            hint=q.hint[lang] if q.hint else None,
+            progress=(index, total),
+            progress_text=t.get("progress", lang, index=index, total=total),
+            buttons=self._question_buttons(q, lang),
+            selected=self._selected_key(q, answer) if answered else None,
+            current=self.answer_label(q.id, answer, lang) if answered else None,
+            can_go_back=any(h != state for h in session.history),
+            question=q,
+        )
+
+    def summary(self, session: Session) -> list[SummaryRow]:
+        """One row per answer on the person's path, in question order; each can be changed
+        with `change(session, row.question_id)`."""
+        _state, path, answers = self._replay(self.resolve(session))
+        return [
+            SummaryRow(
+                qid,
+                self.by_id[qid].label[session.lang],
+                self.answer_label(qid, answers[qid], session.lang),
+            )
+            for qid in path
+        ]
+
+    def profile(self, session: Session, as_of: date | None = None) -> Profile:
+        """The person as the rules see them: answers on the path, inferred values, unknowns as
+        None."""
+        _state, path, answers = self._replay(self.resolve(session))
+        values = {qid: self.value_of(qid, answers[qid]) for qid in path}
+        return self._profile_from_values(values, as_of)
+
+    def result(self, session: Session, as_of: date | None = None) -> Any:
+        """`rules.evaluate_profile(profile(session), lang)`: an `Evaluation`."""
+        from rules import evaluate_profile
+
+        return evaluate_profile(self.profile(session, as_of), session.lang)
+
+    # --- export ---------------------------------------------------------------------------
+
+    def export(self) -> dict[str, Any]:
+        """The questionnaire in the contract's JSON shape (plus additive fields)."""
+        out = []
+        for q in self.questions:
+            item: dict[str, Any] = {
+                "id": q.id,
+                "field": q.field,
+                "kind": q.kind,
+                "prompt": {lang: q.prompt[lang] for lang in LANGS},
+                "options": [
+                    {"value": o.value, "label": {lang: o.label[lang] for lang in LANGS}}
+                    for o in self._options[q.id]
+                ],
+            }
+            if q.id in self.conditions:
+                item["when"] = q.when
+            if q.bands:
+                item["bands"] = [
+                    {"id": b.id, "min": b.min, "label": {lang: b.label[lang] for lang in LANGS}}
+                    for b in q.bands
+                ]
+            if q.kind == "number":
+                item["unit"] = q.unit
+                item["min"] = q.min
+                item["max"] = q.max
+            out.append(item)
+        return {"questions": out}
+
+    def export_json(self) -> str:
+        return json.dumps(self.export(), ensure_ascii=False, indent=2)

@@ -1,0 +1,305 @@
+"""The TTPS aggregate list of eligible universities, and finding a university from typed text.
+
+The list is `data/ttps_universities.csv`, a copy of the project's policy file (edition in
+force from `EDITION`). Look-up tolerates case, accents, abbreviations ("HKU", "MIT", "Univ. of
+Toronto"), typos and the Chinese names the list gives (Traditional or Simplified).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+DATA = Path(__file__).parent / "data" / "ttps_universities.csv"
+EDITION = date(2026, 1, 1)
+FUZZY_CUTOFF = 86.0
+CLEAR_LEAD = 5.0
+MAX_CHOICES = 4
+
+# Common short names, only for universities on the list. Values are `name_en` exactly.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "hku": ("The University of Hong Kong",),
+    "cuhk": ("The Chinese University of Hong Kong",),
+    "hkust": ("The Hong Kong University of Science and Technology",),
+    "ust": ("The Hong Kong University of Science and Technology",),
+    "cityu": ("City University of Hong Kong",),
+    "cityuhk": ("City University of Hong Kong",),
+    "polyu": ("The Hong Kong Polytechnic University",),
+    "mit": ("Massachusetts Institute of Technology",),
+    "ucl": ("University College London",),
+    "nus": ("National University of Singapore",),
+    "ntu": ("Nanyang Technological University, Singapore", "National Taiwan University (NTU)"),
+    "lse": ("London School of Economics and Political Science",),
+    "kcl": ("King's College London",),
+    "icl": ("Imperial College London",),
+    "imperial": ("Imperial College London",),
+    "qmul": ("Queen Mary University of London",),
+    "oxford": ("University of Oxford",),
+    "cambridge": ("University of Cambridge",),
+    "ucla": ("University of California, Los Angeles",),
+    "ucb": ("University of California, Berkeley",),
+    "uc berkeley": ("University of California, Berkeley",),
+    "berkeley": ("University of California, Berkeley",),
+    "ucsd": ("University of California, San Diego",),
+    "ucsf": ("University of California, San Francisco",),
+    "ucsb": ("University of California, Santa Barbara",),
+    "ucsc": ("University of California, Santa Cruz",),
+    "uci": ("University of California, Irvine",),
+    "uc davis": ("University of California, Davis",),
+    "caltech": ("California Institute of Technology",),
+    "cmu": ("Carnegie Mellon University",),
+    "uiuc": ("University of Illinois at Urbana-Champaign",),
+    "umich": ("University of Michigan-Ann Arbor",),
+    "upenn": ("University of Pennsylvania",),
+    "penn": ("University of Pennsylvania",),
+    "jhu": ("Johns Hopkins University",),
+    "nyu": ("New York University",),
+    "usc": ("University of Southern California",),
+    "uw": ("University of Washington",),
+    "ut austin": ("University of Texas at Austin",),
+    "unc": ("University of North Carolina--Chapel Hill",),
+    "umd": ("University of Maryland, College Park",),
+    "umn": ("University of Minnesota--Twin Cities",),
+    "uchicago": ("The University of Chicago",),
+    "georgia tech": ("Georgia Institute of Technology",),
+    "gatech": ("Georgia Institute of Technology",),
+    "penn state": ("Pennsylvania State University",),
+    "psu": ("Pennsylvania State University",),
+    "umass": ("University of Massachusetts",),
+    "uw madison": ("University of Wisconsin-Madison",),
+    "washu": ("Washington University in St. Louis",),
+    "msu": ("Michigan State University", "Lomonosov Moscow State University"),
+    "moscow state university": ("Lomonosov Moscow State University",),
+    "uoft": ("University of Toronto",),
+    "utoronto": ("University of Toronto",),
+    "ubc": ("University of British Columbia",),
+    "anu": ("Australian National University",),
+    "unsw": ("University of New South Wales",),
+    "usyd": ("University of Sydney",),
+    "uq": ("The University of Queensland",),
+    "uwa": ("The University of Western Australia",),
+    "uts": ("University of Technology Sydney",),
+    "unimelb": ("University of Melbourne",),
+    "kaist": ("Korea Advanced Institute of Science and Technology (KAIST)",),
+    "snu": ("Seoul National University",),
+    "tum": ("Technical University of Munich",),
+    "lmu": ("Ludwig-Maximilians-Universität München",),
+    "eth": ("ETH Zurich - Swiss Federal Institute of Technology",),
+    "ethz": ("ETH Zurich - Swiss Federal Institute of Technology",),
+    "eth zurich": ("ETH Zurich - Swiss Federal Institute of Technology",),
+    "epfl": ("École Polytechnique Fédérale de Lausanne",),
+    "kth": ("KTH Royal Institute of Technology",),
+    "dtu": ("Technical University of Denmark",),
+    "tu delft": ("Delft University of Technology",),
+    "uva": ("University of Amsterdam",),
+    "tcd": ("Trinity College Dublin, The University of Dublin",),
+    "trinity college dublin": ("Trinity College Dublin, The University of Dublin",),
+    "pku": ("Peking University",),
+    "beida": ("Peking University",),
+    "thu": ("Tsinghua University",),
+    "sjtu": ("Shanghai Jiao Tong University",),
+    "zju": ("Zhejiang University",),
+    "ustc": ("University of Science and Technology of China",),
+    "ucas": ("University of Chinese Academy of Sciences",),
+    "fudan": ("Fudan University",),
+    "nju": ("Nanjing University",),
+    "sysu": ("Sun Yat-sen University",),
+    "whu": ("Wuhan University",),
+    "xjtu": ("Xi'an Jiaotong University",),
+    "hit": ("Harbin Institute of Technology",),
+    "hust": ("Huazhong University of Science and Technology",),
+    "buaa": ("Beihang University",),
+    "bit": ("Beijing Institute of Technology",),
+    "bnu": ("Beijing Normal University",),
+    "ruc": ("Renmin University of China",),
+    "huji": ("The Hebrew University of Jerusalem",),
+    "utokyo": ("The University of Tokyo",),
+    "todai": ("The University of Tokyo",),
+    "kaust": ("King Abdullah University of Science and Technology",),
+    "kfupm": ("King Fahd University of Petroleum & Minerals",),
+    "rca": ("Royal College of Art",),
+    "ual": ("University of the Arts London",),
+    "risd": ("Rhode Island School of Design",),
+    "parsons": ("Parsons School of Design, the New School",),
+    "shms": ("Swiss Hotel Management School",),
+    "ehl": ("EHL Hospitality Business School",),
+    "bu": ("Boston University",),
+    "北大": ("Peking University",),
+    "清华": ("Tsinghua University",),
+    "港大": ("The University of Hong Kong",),
+    "中大": ("The Chinese University of Hong Kong",),
+    "科大": ("The Hong Kong University of Science and Technology",),
+    "港科大": ("The Hong Kong University of Science and Technology",),
+    "城大": ("City University of Hong Kong",),
+    "理大": ("The Hong Kong Polytechnic University",),
+    "复旦": ("Fudan University",),
+    "交大": ("Shanghai Jiao Tong University",),
+    "上交": ("Shanghai Jiao Tong University",),
+    "浙大": ("Zhejiang University",),
+    "中科大": ("University of Science and Technology of China",),
+    "哈佛": ("Harvard University",),
+    "哈佛大学": ("Harvard University",),
+    "斯坦福": ("Stanford University",),
+    "斯坦福大学": ("Stanford University",),
+    "史丹福大学": ("Stanford University",),
+}
+
+# Traditional characters that appear in university names, mapped to Simplified, so either
+# script finds the name the list gives in the other.
+_TRAD_TO_SIMP = str.maketrans(
+    "學國華蘭爾濱漢復開東門薩諸馬亞倫劍橋頓維納聖羅業術師範陽廣臺灣蘇賓紐約瑪麗齊歐區龍會體醫藝軍農"
+    "電機線與礦產凱茲諾萊魯達環園圖書韓並長島畢斯濟邁溫顏經貿傳總語禮黃陳頤鄉雲貴寧慶瀋遼鐵錦蘭",
+    "学国华兰尔滨汉复开东门萨诸马亚伦剑桥顿维纳圣罗业术师范阳广台湾苏宾纽约玛丽齐欧区龙会体医艺军农"
+    "电机线与矿产凯兹诺莱鲁达环园图书韩并长岛毕斯济迈温颜经贸传总语礼黄陈颐乡云贵宁庆沈辽铁锦兰",
+)
+
+_WORDS = (
+    (r"\buniversit(?:e|y|at|aet|a|ad|eit|i|as)\b", "university"),
+    (r"\b(?:de|di|du|der|zu)\b", "of"),
+    (r"\buniv\b|\buni\b|\bu\b(?= of)", "university"),
+    (r"\binst\b", "institute"),
+    (r"\btech\b(?! univ)", "technology"),
+    (r"\bsci\b", "science"),
+    (r"\bst\b", "saint"),
+    (r"&", " and "),
+)
+
+
+def normalise_name(text: str) -> str:
+    """Lower case, no accents, no punctuation, common abbreviations spelt out."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRAD_TO_SIMP)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("'", "").replace("’", "")
+    for pattern, repl in _WORDS:
+        text = re.sub(pattern, repl, text)
+    text = re.sub(r"[^\w]+", " ", text).strip()
+    text = re.sub(r"^the ", "", text)
+    return re.sub(r"\s+", " ", text)
+
+
+_GENERIC = frozenset(
+    {"university", "of", "the", "college", "institute", "school", "at", "in", "and"}
+)
+
+
+CORE_CUTOFF = 80.0
+
+
+def _core(normalised: str) -> str:
+    """The distinctive words of a name: without "university of the" (or a typo of university)."""
+    return " ".join(
+        w for w in normalised.split() if w not in _GENERIC and fuzz.ratio(w, "university") < 80
+    )
+
+
+@dataclass(frozen=True)
+class University:
+    name_en: str
+    name_zh: str
+    country: str
+
+
+@dataclass(frozen=True)
+class _Index:
+    universities: dict[str, University]
+    exact: dict[str, tuple[str, ...]]
+    keys: list[str]
+    owners: list[str]
+
+
+@cache
+def universities() -> dict[str, University]:
+    """Every university on the list, by its English name."""
+    with DATA.open(encoding="utf-8", newline="") as f:
+        return {
+            row["name_en"]: University(row["name_en"], row["name_zh"], row["country"])
+            for row in csv.DictReader(f)
+        }
+
+
+@cache
+def _index() -> _Index:
+    unis = universities()
+    exact: dict[str, list[str]] = {}
+    keys: list[str] = []
+    owners: list[str] = []
+
+    def add(key: str, owner: str, fuzzy: bool = True) -> None:
+        k = normalise_name(key)
+        if not k:
+            return
+        exact.setdefault(k, [])
+        if owner not in exact[k]:
+            exact[k].append(owner)
+        if fuzzy and len(k) > 4:
+            keys.append(k)
+            owners.append(owner)
+
+    for name, uni in unis.items():
+        add(name, name)
+        base = re.sub(r"\s*\(.*?\)\s*", " ", name).strip()
+        add(base, name)
+        for inner in re.findall(r"\((.*?)\)", name):
+            add(inner, name, fuzzy=False)
+        for sep in (
+            " - ",
+            "--",
+            ", ",
+        ):  # "Ohio State University--Columbus" → "Ohio State University"
+            if sep in base:
+                add(base.split(sep)[0], name)
+        if uni.name_zh:
+            add(uni.name_zh, name)
+        core = _core(normalise_name(base))
+        shared = sum(core in normalise_name(other) for other in unis)
+        if len(core) >= 5 and core != normalise_name(base) and shared == 1:
+            add(core, name)  # "harvard", "oxford", "toronto" (not "hong kong": five share it)
+    for abbr, names in ABBREVIATIONS.items():
+        for name in names:
+            if name not in unis:
+                raise ValueError(f"abbreviation {abbr!r} names {name!r}, which is not on the list")
+            add(abbr, name, fuzzy=False)
+    return _Index(unis, {k: tuple(v) for k, v in exact.items()}, keys, owners)
+
+
+def find_universities(text: str) -> list[University]:
+    """Universities on the list that match `text`, best first (empty when none is close)."""
+    query = normalise_name(text)
+    if not query:
+        return []
+    index = _index()
+    if query in index.exact:
+        return [index.universities[n] for n in index.exact[query]]
+    if len(query) < 4:
+        return []
+    # Whole-name similarity catches typos and word order; a name that starts with what was
+    # typed ("Imperial College", "London School of Economics") counts as a strong match.
+    scorer = fuzz.token_sort_ratio if query.isascii() else fuzz.ratio
+    found = process.extract(query, index.keys, scorer=scorer, limit=20, score_cutoff=FUZZY_CUTOFF)
+    best: dict[str, float] = {}
+    query_core = _core(query)
+    for key, score, i in found:
+        # "University of Bath" is not "University of Basel": the distinctive words must match too.
+        if query_core and fuzz.ratio(query_core, _core(key)) < CORE_CUTOFF:
+            continue
+        owner = index.owners[i]
+        best[owner] = max(best.get(owner, 0.0), score)
+    if len(query) >= 8:
+        for key, owner in zip(index.keys, index.owners, strict=True):
+            if key.startswith(query + " "):
+                best[owner] = max(best.get(owner, 0.0), 95.0)
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not ranked:
+        return []
+    if len(ranked) == 1 or ranked[0][1] - ranked[1][1] >= CLEAR_LEAD:
+        return [index.universities[ranked[0][0]]]
+    top = ranked[0][1]
+    return [index.universities[n] for n, s in ranked[:MAX_CHOICES] if top - s < CLEAR_LEAD]
