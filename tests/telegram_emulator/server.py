@@ -1,0 +1,134 @@
+"""The HTTP face of the emulator: a Starlette app served by uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .core import EmulatorCore
+from .errors import ApiError
+from .params import parse_body
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:  # leave the test runner's signals alone
+        yield
+
+
+async def _wait_disconnect(request: Request) -> None:
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def build_app(core: EmulatorCore) -> Starlette:
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = await request.body()
+            params = parse_body(request.headers.get("content-type"), body, request.url.query)
+        except ApiError as err:
+            import json
+
+            return Response(json.dumps(err.to_json()), status_code=err.code,
+                            media_type="application/json")
+        call = asyncio.ensure_future(core.handle_path(request.url.path, params, request.method))
+        watch = asyncio.ensure_future(_wait_disconnect(request))
+        try:
+            await asyncio.wait({call, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watch.cancel()
+        if not call.done():  # the client went away (e.g. a cancelled long poll): stop too
+            call.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await call
+            return Response(b"", status_code=499)
+        status, content, ctype = call.result()
+        return Response(content, status_code=status, media_type=ctype)
+
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
+
+
+class BotApiEmulator(EmulatorCore):
+    """The emulator with its HTTP server. ``async with BotApiEmulator() as emu:`` then point
+    python-telegram-bot at ``emu.base_url`` (and ``emu.base_file_url``)."""
+
+    def __init__(self, *args: Any, host: str = "127.0.0.1", port: int = 0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the emulator only listens on loopback")
+        self.host = host
+        self.port = port
+        self._server: _Server | None = None
+        self._serve_task: asyncio.Task[None] | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.url}/file/bot"
+
+    async def start(self) -> BotApiEmulator:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(128)
+        sock.setblocking(False)
+        self._sock = sock
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            build_app(self),
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=30,
+        )
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+        self._server = _Server(config)
+        self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while not self._server.started:
+            if self._serve_task.done():
+                self._serve_task.result()
+                raise RuntimeError("emulator server stopped during startup")
+            if loop.time() > deadline:
+                raise RuntimeError("emulator server did not start")
+            await asyncio.sleep(0.005)
+        return self
+
+    async def close(self) -> None:
+        await super().close()
+        if self._server is not None:
+            self._server.should_exit = True
+            if self._serve_task is not None:
+                try:
+                    await asyncio.wait_for(self._serve_task, 5)
+                except (TimeoutError, asyncio.CancelledError):
+                    self._serve_task.cancel()
+            self._server = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    async def __aenter__(self) -> BotApiEmulator:
+        return await self.start()
