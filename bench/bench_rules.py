@@ -21,24 +21,72 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rules import Profile, evaluate_profile, fields_that_matter  # noqa: E402
+from rules import Profile, evaluate_profile, fields_that_matter
 
 AS_OF = ["2026-11-25", "2026-11-25", "2026-11-25", "2025-06-01", "2024-01-01", "2023-06-01"]
-NATIONALITIES = ["US", "GB", "CN", "CN", "IN", "VN", "LA", "NP", "AU", "JP", "FR", "AF", "MO", "TW",
-                 "HK", "CA", "DE", "SE", "BR", "NG", "KR", "PH", "MY", "SG"]
+NATIONALITIES = [
+    "US",
+    "GB",
+    "CN",
+    "CN",
+    "IN",
+    "VN",
+    "LA",
+    "NP",
+    "AU",
+    "JP",
+    "FR",
+    "AF",
+    "MO",
+    "TW",
+    "HK",
+    "CA",
+    "DE",
+    "SE",
+    "BR",
+    "NG",
+    "KR",
+    "PH",
+    "MY",
+    "SG",
+]
 EDUCATION = ["secondary", "sub_degree", "bachelor", "bachelor", "master", "doctorate"]
 BOOLS = [
-    "mainland_resident", "overseas_permanent_residence", "born_overseas",
-    "parent_hk_permanent_resident", "bachelor_from_eligible_university",
-    "postgraduate_from_eligible_university", "stem_degree", "hk_degree", "bachelor_in_hong_kong",
-    "hk_degree_ugc_funded", "gba_campus_degree", "owns_listed_company", "job_offer",
-    "job_offer_relevant", "employer_techtas_quota", "good_english", "good_chinese",
-    "exceptional_achievement", "criminal_record", "self_supporting", "business_plan",
+    "mainland_resident",
+    "overseas_permanent_residence",
+    "born_overseas",
+    "parent_hk_permanent_resident",
+    "bachelor_from_eligible_university",
+    "postgraduate_from_eligible_university",
+    "stem_degree",
+    "hk_degree",
+    "bachelor_in_hong_kong",
+    "hk_degree_ugc_funded",
+    "gba_campus_degree",
+    "owns_listed_company",
+    "job_offer",
+    "job_offer_relevant",
+    "employer_techtas_quota",
+    "good_english",
+    "good_chinese",
+    "exceptional_achievement",
+    "criminal_record",
+    "self_supporting",
+    "business_plan",
 ]
-YEARS = ["work_experience_years", "international_work_years", "renowned_company_years",
-         "tech_finance_trade_years"]
-MONEY = ["annual_income_hkd", "business_profit_hkd", "offer_salary_hkd", "net_assets_hkd",
-         "investment_hkd"]
+YEARS = [
+    "work_experience_years",
+    "international_work_years",
+    "renowned_company_years",
+    "tech_finance_trade_years",
+]
+MONEY = [
+    "annual_income_hkd",
+    "business_profit_hkd",
+    "offer_salary_hkd",
+    "net_assets_hkd",
+    "investment_hkd",
+]
 
 
 def random_profile(rng: random.Random) -> dict[str, object]:
