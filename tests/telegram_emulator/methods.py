@@ -51,6 +51,11 @@ def formatted(
     except ValueError:
         raise bad_request("unsupported parse_mode") from None
     plain, ents = strip_text(plain, ents)
+    for e in ents:
+        if e.get("type") == "text_mention" and isinstance(e.get("user"), dict):
+            known = core.users.get(int(e["user"].get("id", 0)))
+            e["user"] = known.to_dict() if known else {
+                "id": int(e["user"].get("id", 0)), "is_bot": False, "first_name": "User"}
     if not plain:
         if required:
             raise bad_request("message text is empty")
