@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import inspect
 import itertools
 import json
@@ -67,7 +68,7 @@ class Injection:
     method: str  # a method name or "*"
     action: Any
     times: int | None = 1  # None: until removed
-    when: Callable[[dict[str, Any]], bool] | None = None
+    when: Callable[[Params], bool] | None = None
     hits: int = 0
     core: Any = field(default=None, repr=False)
 
@@ -232,11 +233,11 @@ class EmulatorCore:
                     res = await res
                 return res
 
-            inj = self._find_injection(name, params)
+            inj = self._find_injection(name, p)
             if inj is not None:
                 action = inj.action
                 if callable(action) and not isinstance(action, _faults.Fault):
-                    action = action(params)
+                    action = action(p)
                     if inspect.isawaitable(action):
                         action = await action
                 fault = _faults.to_fault(action)
@@ -269,7 +270,7 @@ class EmulatorCore:
         status, body = await self.call(token, method, params)
         return status, json.dumps(body, ensure_ascii=False).encode("utf-8")
 
-    def _find_injection(self, method: str, params: dict[str, Any]) -> Injection | None:
+    def _find_injection(self, method: str, params: Params) -> Injection | None:
         for inj in self._injections:
             if inj.method not in ("*", method) and inj.method.lower() != method.lower():
                 continue
@@ -289,12 +290,13 @@ class EmulatorCore:
         fault: Any,
         *,
         times: int | None = 1,
-        when: Callable[[dict[str, Any]], bool] | None = None,
+        when: Callable[[Params], bool] | None = None,
     ) -> Injection:
         """Make the next ``times`` calls of ``method`` (``"*"`` = any) misbehave.
 
         ``fault``: a ``faults.*`` object, an int HTTP code, ``(code, description[, params])``,
-        an ApiError, or a callable ``fn(params) -> any of those or None`` (None = run normally).
+        an ApiError, or a callable ``fn(params) -> any of those or None`` (None = run normally);
+        ``params`` is a Params (``p.int("chat_id")``, ``p.str("text")``, ``p["text"]``).
         ``when(params)`` narrows which calls match. ``times=None`` keeps it until ``.remove()``.
         """
         inj = Injection(method=method, action=fault, times=times, when=when, core=self)
@@ -357,7 +359,8 @@ class EmulatorCore:
 
     # ------------------------------------------------------------------ updates
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids), kind: payload}
+        # a snapshot: later edits of the message must not change an update already queued
+        update = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
         self.all_updates.append(update)
         self.pending.append(update)
         for fut in self._update_waiters:
@@ -908,6 +911,15 @@ class EmulatorCore:
                 "application/json")
         status, body = await self.call_json(m.group(1), m.group(2), params)
         return status, body, "application/json"
+
+    def make_bot(self, **kwargs: Any) -> Any:
+        """A ``telegram.Bot`` using the in-process transport for all calls (incl. getUpdates)."""
+        from telegram import Bot
+
+        from .transport import EmulatorRequest
+
+        return Bot(self.token, request=EmulatorRequest(self),
+                   get_updates_request=EmulatorRequest(self), **kwargs)
 
     def new_file_id(self, kind: str) -> tuple[str, str]:
         n = next(self._file_ids)

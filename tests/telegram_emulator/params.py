@@ -30,6 +30,9 @@ class Params:
     def __init__(self, values: dict[str, Any] | None = None):
         self.values: dict[str, Any] = dict(values or {})
 
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None
 

@@ -1,0 +1,174 @@
+"""getUpdates semantics, channels, forum topics, user media; mostly against the core."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from telegram import Update
+from telegram.error import BadRequest, Conflict
+from telegram.ext import MessageHandler, filters
+
+from tests.telegram_emulator import BotApiEmulator, EmulatorCore
+from tests.telegram_emulator.fixtures import app_builder, polling
+
+from .echo_bot import add_handlers
+
+
+async def get_updates(core: EmulatorCore, **params: object) -> tuple[int, dict]:
+    return await core.call(core.token, "getUpdates", dict(params))
+
+
+async def test_offset_limit_and_confirmation(bot_api_core: EmulatorCore) -> None:
+    core = bot_api_core
+    u = core.user()
+    for i in range(5):
+        await u.send(f"m{i}")
+    status, body = await get_updates(core, limit=2)
+    assert status == 200 and [x["message"]["text"] for x in body["result"]] == ["m0", "m1"]
+    ids = [x["update_id"] for x in body["result"]]
+    _, body = await get_updates(core, offset=ids[-1] + 1, limit="100")
+    assert [x["message"]["text"] for x in body["result"]] == ["m2", "m3", "m4"]
+    assert len(core.pending) == 3  # confirmed ones are gone, the rest wait for the next offset
+    _, body = await get_updates(core, offset=-1)
+    assert [x["message"]["text"] for x in body["result"]] == ["m4"]
+    _, body = await get_updates(core, offset=body["result"][0]["update_id"] + 1)
+    assert body["result"] == [] and not core.pending
+
+
+async def test_long_poll_wakes_up_and_timeout(bot_api_core: EmulatorCore) -> None:
+    core = bot_api_core
+    u = core.user()
+    t0 = time.monotonic()
+    task = asyncio.create_task(get_updates(core, timeout=5))
+    await asyncio.sleep(0.05)
+    assert not task.done()
+    await u.send("wake")
+    status, body = await asyncio.wait_for(task, 1)
+    assert status == 200 and body["result"][0]["message"]["text"] == "wake"
+    assert time.monotonic() - t0 < 1
+    t0 = time.monotonic()
+    status, body = await get_updates(core, offset=body["result"][0]["update_id"] + 1,
+                                     timeout=0.1)
+    assert body["result"] == [] and 0.09 <= time.monotonic() - t0 < 1
+
+
+async def test_second_poller_conflicts_and_close_releases(bot_api_core: EmulatorCore) -> None:
+    core = bot_api_core
+    first = asyncio.create_task(get_updates(core, timeout=5))
+    await asyncio.sleep(0.02)
+    second = asyncio.create_task(get_updates(core, timeout=5))
+    status, body = await asyncio.wait_for(first, 1)
+    assert status == 409 and "terminated by other getUpdates request" in body["description"]
+    await core.close()
+    status, body = await asyncio.wait_for(second, 1)
+    assert status == 200 and body["result"] == []
+
+
+async def test_allowed_updates(bot_api_core: EmulatorCore) -> None:
+    core = bot_api_core
+    u = core.user(started=True)
+    g = core.group("g", supergroup=True)
+    g.add_bot(as_admin=True)
+    g.add_member(u, announce=True)  # a chat_member update: not delivered by default
+    _, body = await get_updates(core)
+    kinds = [core.update_kind(x) for x in body["result"]]
+    assert "chat_member" not in kinds and kinds == ["my_chat_member", "message", "message"]
+    _, body = await get_updates(core, offset=body["result"][-1]["update_id"] + 1,
+                                allowed_updates='["message"]')
+    u.block_bot()
+    await u.send("hi", chat=g)
+    _, body = await get_updates(core, offset=0)
+    assert [core.update_kind(x) for x in body["result"]] == ["message"]
+
+
+async def test_ptb_get_updates_conflict_with_webhook(bot_api_core: EmulatorCore) -> None:
+    async with bot_api_core.make_bot() as bot:
+        await bot.set_webhook("http://127.0.0.1:9/x")
+        with pytest.raises(Conflict):
+            await bot.get_updates()
+        await bot.delete_webhook()
+        assert await bot.get_updates() == ()
+
+
+async def test_channel(bot_api: BotApiEmulator) -> None:
+    emu = bot_api
+    seen: list[Update] = []
+    app = app_builder(emu).build()
+
+    async def on_post(update: Update, context: object) -> None:
+        seen.append(update)
+        await context.bot.send_message(update.effective_chat.id, "ack")  # type: ignore[attr-defined]
+
+    app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST, on_post))
+    ch = emu.channel("News", username="hk_news")
+    async with polling(app):
+        ch.add_bot(as_admin=True)
+        await ch.post("Rule change!")
+        ack = await emu.wait_for("ack", chat_id=ch)
+        assert ack.data["sender_chat"]["id"] == ch.id and "from" not in ack.data
+        assert seen[0].channel_post.text == "Rule change!"
+        m = await app.bot.send_message("@hk_news", "by username")
+        assert m.chat.id == ch.id
+        member = await app.bot.get_chat_member(ch.id, emu.bot.id)
+        assert member.status == "administrator" and member.can_post_messages
+        assert (await app.bot.get_chat_member(ch.id, ch.owner.id)).status == "creator"
+        ch.add_bot(as_admin=False)
+        with pytest.raises(BadRequest, match=r"(?i)need administrator rights in the channel chat"):
+            await app.bot.send_message(ch.id, "x")
+
+
+async def test_forum_topics(bot_api: BotApiEmulator) -> None:
+    emu = bot_api
+    app = add_handlers(app_builder(emu).build())
+    ann = emu.user(first_name="Ann")
+    g = emu.group("Forum", forum=True)
+    g.add_member(ann, "creator")
+    g.add_bot(as_admin=True)
+    topic = g.create_topic("Visas")
+    async with polling(app):
+        await ann.send("/start", chat=g, thread_id=topic)
+        welcome = await emu.wait_for("Welcome", chat_id=g)
+        assert welcome.thread_id == topic and welcome.data["is_topic_message"]
+        await ann.send("in the topic", chat=g, reply_to=welcome)
+        echo = await emu.wait_for("echo:", chat_id=g)
+        assert echo.thread_id == topic
+        with pytest.raises(BadRequest, match=r"(?i)message thread not found"):
+            await app.bot.send_message(g.id, "x", message_thread_id=9999)
+        await app.bot.send_message(g.id, "general")
+        assert emu.last(g).thread_id is None
+
+
+async def test_user_media_and_edits(bot_api_core: EmulatorCore) -> None:
+    core = bot_api_core
+    seen: list[Update] = []
+    app = app_builder(core).build()
+
+    async def record(update: Update, context: object) -> None:
+        seen.append(update)
+
+    app.add_handler(MessageHandler(filters.ALL, record))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, record), group=1)
+    u = core.user(first_name="Ann")
+    async with polling(app):
+        await u.send_photo(caption="my passport")
+        await u.send_document("cv.pdf")
+        await u.send_sticker()
+        await u.send_voice()
+        msg = await u.send("typo")
+        await u.edit(msg, "fixed")
+        for _ in range(100):
+            if len(seen) >= 6:
+                break
+            await asyncio.sleep(0.01)
+    msgs = [x.effective_message for x in seen]
+    assert msgs[0].photo and msgs[0].caption == "my passport"
+    assert msgs[1].document.file_name == "cv.pdf"
+    assert msgs[2].sticker and msgs[3].voice
+    assert msgs[4].text == "typo" and seen[5].edited_message.text == "fixed"
+
+
+async def test_wait_for_timeout_message(bot_api_core: EmulatorCore) -> None:
+    with pytest.raises(AssertionError, match="no bot message matching"):
+        await bot_api_core.wait_for("never", timeout=0.05)

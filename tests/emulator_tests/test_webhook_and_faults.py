@@ -1,0 +1,138 @@
+"""Webhook delivery to PTB's own webhook server, and fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+import pytest
+from telegram import Bot
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
+
+from tests.telegram_emulator import BotApiEmulator, EmulatorCore, EmulatorRequest, faults
+from tests.telegram_emulator.fixtures import app_builder
+
+from .echo_bot import add_handlers
+
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_webhook_mode(bot_api: BotApiEmulator) -> None:
+    emu = bot_api
+    app = add_handlers(app_builder(emu).build())
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    await app.initialize()
+    await app.start()
+    try:
+        await app.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="hook", webhook_url=url,
+            secret_token="s3cret-Token_1",
+        )
+        assert emu.webhook is not None and emu.webhook["url"] == url
+        info = await app.bot.get_webhook_info()
+        assert info.url == url and info.pending_update_count == 0
+        ann = emu.user(first_name="Ann")
+        await ann.send("/start")
+        welcome = await emu.wait_for("Welcome", chat_id=ann)
+        await ann.press(welcome, "No")
+        await emu.wait_for("You chose no", chat_id=ann)
+        assert [d.status for d in emu.webhook_deliveries] == [200, 200]
+        with pytest.raises(Conflict, match="webhook is active"):
+            await app.bot.get_updates()
+        async with httpx.AsyncClient(trust_env=False) as client:
+            wrong = await client.post(url, json={"update_id": 999},
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+            missing = await client.post(url, json={"update_id": 999})
+        assert wrong.status_code == 403 and missing.status_code == 403
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def test_webhook_retries_and_errors(bot_api: BotApiEmulator) -> None:
+    emu = bot_api
+    emu.webhook_retry_delay = 0.01
+    async with Bot(emu.token, base_url=emu.base_url) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)bad webhook"):
+            await bot.set_webhook("https://example.org/hook")
+        with pytest.raises(BadRequest, match=r"(?i)secret token"):
+            await bot.set_webhook("http://127.0.0.1:1/hook", secret_token="bad secret!")
+        dead = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+        await bot.set_webhook(dead, secret_token="s")
+        u = emu.user()
+        await u.send("hello")
+        for _ in range(200):
+            if len(emu.webhook_deliveries) >= emu.webhook_max_attempts:
+                break
+            await asyncio.sleep(0.01)
+        assert len(emu.webhook_deliveries) == emu.webhook_max_attempts == 3
+        assert all(d.status is None and d.error for d in emu.webhook_deliveries)
+        info = await bot.get_webhook_info()
+        assert info.last_error_message and info.url == dead
+        await bot.delete_webhook(drop_pending_updates=True)
+        assert (await bot.get_webhook_info()).url == ""
+        assert await bot.get_updates(timeout=0) == ()
+
+
+async def test_injected_faults_over_http(bot_api: BotApiEmulator) -> None:
+    emu = bot_api
+    u = emu.user(started=True)
+    request = HTTPXRequest(read_timeout=0.3)
+    async with Bot(emu.token, base_url=emu.base_url, request=request) as bot:
+        emu.inject("sendMessage", 502)
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await bot.send_message(u.id, "1")
+        await bot.send_message(u.id, "2")  # only the next call failed
+        emu.inject("sendMessage", faults.retry_after(7))
+        with pytest.raises(RetryAfter):
+            await bot.send_message(u.id, "3")
+        assert emu.rate_limited == 1
+        # the response is lost but the message went out: the classic duplicate-send trap
+        emu.inject("sendMessage", faults.delay_response(1.0))
+        with pytest.raises(TimedOut):
+            await bot.send_message(u.id, "4")
+        assert [m.text for m in emu.sent(u)] == ["2", "4"]
+        emu.inject("sendMessage", faults.error_after(500))
+        with pytest.raises(NetworkError):
+            await bot.send_message(u.id, "5")
+        assert emu.delivered_count(u) == 3
+        v = emu.user(started=True)
+        inj = emu.inject("sendMessage", faults.blocked(), times=None,
+                         when=lambda p: p.int("chat_id") == v.id)
+        with pytest.raises(Forbidden, match="blocked"):
+            await bot.send_message(v.id, "x")
+        with pytest.raises(Forbidden):
+            await bot.send_message(v.id, "y")
+        await bot.send_message(u.id, "6")
+        assert inj.hits == 2
+        inj.remove()
+        await bot.send_message(v.id, "z")
+        emu.inject("*", lambda p: (400, "Bad Request: custom") if p.get("text") == "!" else None,
+                   times=None)
+        with pytest.raises(BadRequest, match="Custom"):
+            await bot.send_message(u.id, "!")
+        await bot.send_message(u.id, "fine")
+
+
+async def test_hang_and_delay_in_process(bot_api_core: EmulatorCore) -> None:
+    emu = bot_api_core
+    u = emu.user(started=True)
+    async with Bot(emu.token, request=EmulatorRequest(emu, read_timeout=0.2)) as bot:
+        emu.inject("sendMessage", faults.hang())
+        with pytest.raises(TimedOut):
+            await bot.send_message(u.id, "lost")
+        assert emu.sent(u) == []
+        emu.inject("sendMessage", faults.delay(0.05))
+        m = await bot.send_message(u.id, "slow but fine")
+        assert emu.last(u).message_id == m.message_id
+    assert emu.requests[-1].duration >= 0.05
