@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.store import Store
+    from dialogs import QuestionFlow
 
 SERVICES_KEY = "services"
 
@@ -18,6 +19,7 @@ SERVICES_KEY = "services"
 class Services:
     settings: Settings
     store: Store
+    flow: QuestionFlow
     bot_username: str = ""
     background: set = field(default_factory=set)
 

@@ -1,0 +1,114 @@
+"""Build the python-telegram-bot Application: handlers, store, menu and background upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import BotCommandScopeDefault
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks as cb
+from bot.commands import commands_for
+from bot.handlers import account, fallback, info, questionnaire
+from bot.ordering import PerUserUpdateProcessor
+from bot.services import SERVICES_KEY, Services
+from bot.settings import Settings
+from bot.store import open_store
+from dialogs import QuestionFlow
+
+log = logging.getLogger(__name__)
+
+PURGE_INTERVAL_SECONDS = 6 * 3600
+
+
+def _pattern(*actions: str) -> str:
+    return "^(" + "|".join(actions) + r")\|"
+
+
+def register_handlers(application: Application) -> None:
+    add = application.add_handler
+    add(CommandHandler(["start", "check"], questionnaire.start))
+    add(CommandHandler("back", questionnaire.back))
+    add(CommandHandler("restart", questionnaire.restart))
+    add(CommandHandler("summary", questionnaire.summary))
+    add(CommandHandler("result", questionnaire.result))
+    add(CommandHandler("help", info.help_command))
+    add(CommandHandler("about", info.about))
+    add(CommandHandler("privacy", info.privacy))
+    add(CommandHandler("language", account.language))
+    add(CommandHandler("forget", account.forget))
+    add(CallbackQueryHandler(account.language_button, pattern=_pattern(cb.LANGUAGE)))
+    add(CallbackQueryHandler(account.forget_button, pattern=_pattern(cb.FORGET)))
+    # Every other button, including forged or unparsable data, goes to the questionnaire,
+    # which answers stale or unknown buttons with "this button has expired".
+    add(CallbackQueryHandler(questionnaire.answer_button))
+    private = filters.ChatType.PRIVATE
+    add(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
+    add(MessageHandler(private & filters.TEXT, questionnaire.answer_text))
+    add(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                       fallback.unsupported_message))  # fmt: skip
+    application.add_error_handler(fallback.on_error)
+
+
+def build_application(settings: Settings) -> Application:
+    """The Application for `settings`; the store opens in post_init and closes at shutdown."""
+    assert settings.token, "a token is needed to build the Telegram application"
+    store = open_store(settings.database_url)
+    flow = QuestionFlow.default()
+
+    async def post_init(application: Application) -> None:
+        await store.open()
+        svc: Services = application.bot_data[SERVICES_KEY]
+        svc.bot_username = application.bot.username or ""
+        await _set_menus(application)
+        task = asyncio.create_task(_purge_loop(svc))
+        svc.background.add(task)
+
+    async def post_shutdown(application: Application) -> None:
+        svc: Services = application.bot_data[SERVICES_KEY]
+        for task in svc.background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await store.close()
+
+    application = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.telegram_api_base_url)
+        .concurrent_updates(PerUserUpdateProcessor(settings.max_concurrent_updates))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = Services(settings=settings, store=store, flow=flow)
+    register_handlers(application)
+    return application
+
+
+async def _set_menus(application: Application) -> None:
+    bot = application.bot
+    await bot.set_my_commands(commands_for("en"), scope=BotCommandScopeDefault())
+    # Telegram keys menus by two-letter code only: "zh" gets Traditional, the script of Hong
+    # Kong's government; /language sets an exact per-chat menu for anyone who picks the other.
+    await bot.set_my_commands(commands_for("zh-hant"), language_code="zh")
+
+
+async def _purge_loop(svc: Services) -> None:
+    """Delete unfinished sessions idle longer than the retention period, now and then."""
+    while True:
+        try:
+            removed = await svc.store.purge_sessions(svc.settings.session_retention_days * 86400)
+            if removed:
+                log.info("purged sessions", extra={"fields": {"removed": removed}})
+        except Exception:
+            log.exception("session purge failed")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)

@@ -1,0 +1,57 @@
+"""Callback data: what a button press carries, in at most 64 bytes.
+
+`ACTION|OWNER|REVISION|ARG1|ARG2`. OWNER is the user whose session the button belongs to (empty
+in private chats, where the chat is the user); REVISION is the session's revision when the button
+was drawn, so a press on an older message is recognised as stale rather than applied to whatever
+question is current. Anything that does not parse is treated as a stale (or forged) button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+
+ANSWER = "a"  # ARG1 = state (question id), ARG2 = button key
+CHANGE = "c"  # ARG1 = question id
+NAV = "n"  # ARG1 = back | restart | summary | current
+LANGUAGE = "l"  # ARG1 = language
+FORGET = "f"  # ARG1 = yes | no
+SCHEME = "s"  # ARG1 = scheme id or "list"
+ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME}
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    action: str
+    owner: int | None
+    revision: int | None
+    arg1: str = ""
+    arg2: str = ""
+
+    def encode(self) -> str:
+        owner = "" if self.owner is None else str(self.owner)
+        revision = "" if self.revision is None else str(self.revision)
+        data = f"{self.action}|{owner}|{revision}|{self.arg1}|{self.arg2}"
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+
+def decode(data: str | None) -> Callback | None:
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    parts = data.split("|")
+    if len(parts) != 5 or parts[0] not in ACTIONS:
+        return None
+    action, owner, revision, arg1, arg2 = parts
+    try:
+        return Callback(
+            action,
+            int(owner) if owner else None,
+            int(revision) if revision else None,
+            arg1,
+            arg2,
+        )
+    except ValueError:
+        return None

@@ -1,0 +1,75 @@
+"""The user's own settings and data: /language and /forget."""
+
+from __future__ import annotations
+
+from telegram import BotCommandScopeChat, Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks as cb
+from bot.commands import commands_for
+from bot.handlers.common import edit_screen, load_session, save_session, send_screen, session_key
+from bot.handlers.common import user_lang as stored_lang
+from bot.handlers.questionnaire import screens_for
+from bot.logs import logged
+from bot.screens import Screen, forget_screen, language_screen
+from bot.services import services
+from bot.texts import t
+from rules.i18n import LANGS
+
+
+@logged("language")
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async with services(context).store.transaction() as tx:
+        lang = stored_lang(tx, update)
+    await send_screen(update, context, language_screen(lang))
+
+
+@logged("language_button")
+async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    data = cb.decode(query.data)
+    svc = services(context)
+    if data is None or data.arg1 not in LANGS:
+        await query.answer(t("button_expired_alert", "en"))
+        return
+    lang = data.arg1
+    async with svc.store.transaction() as tx:
+        tx.save_user_lang(update.effective_user.id, lang)
+        session, existed = load_session(tx, svc.flow, session_key(update), update)
+        session = svc.flow.set_language(session, lang)
+        if existed:
+            save_session(tx, session_key(update), session, finished=False)
+    await query.answer()
+    await edit_screen(update, context, Screen(t("language_set", lang)))
+    chat = update.effective_chat
+    if chat is not None and chat.type == "private":
+        # Telegram's per-language menus only know two-letter codes; a per-chat menu is exact.
+        await context.bot.set_my_commands(commands_for(lang), scope=BotCommandScopeChat(chat.id))
+    if existed and session.answers:
+        owner = None if chat is None or chat.type == "private" else update.effective_user.id
+        for screen in screens_for(svc, svc.flow, session, owner):
+            await send_screen(update, context, screen)
+
+
+@logged("forget")
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async with services(context).store.transaction() as tx:
+        lang = stored_lang(tx, update)
+    await send_screen(update, context, forget_screen(lang))
+
+
+@logged("forget_button")
+async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    data = cb.decode(query.data)
+    svc = services(context)
+    async with svc.store.transaction() as tx:
+        lang = stored_lang(tx, update)
+    await query.answer()
+    if data is not None and data.arg1 == "yes":
+        await svc.store.forget_user(update.effective_user.id)
+        await edit_screen(update, context, Screen(t("forget_done", lang)))
+    else:
+        await edit_screen(update, context, Screen(t("forget_cancelled", lang)))

@@ -1,0 +1,134 @@
+"""Helpers shared by handlers: who and where an update is, the session it belongs to, and
+sending or editing a screen without tripping over Telegram's edge cases."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from pydantic import ValidationError
+from telegram import LinkPreviewOptions, Message, ReplyParameters, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.screens import Screen
+from bot.store import SessionKey
+from bot.store.base import Transaction
+from dialogs import QuestionFlow, Session
+from rules.i18n import LANGS, Lang, normalise_lang
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def thread_of(update: Update) -> int:
+    message = update.effective_message
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return message.message_thread_id
+    return 0
+
+
+def session_key(update: Update) -> SessionKey:
+    chat = update.effective_chat
+    user = update.effective_user
+    assert chat is not None and user is not None
+    return SessionKey(chat.id, user.id, thread_of(update))
+
+
+def owner_of(update: Update) -> int | None:
+    """The owner written into buttons: none in private chats, the user in groups."""
+    if is_private(update):
+        return None
+    user = update.effective_user
+    return user.id if user else None
+
+
+def user_lang(tx: Transaction, update: Update) -> Lang:
+    user = update.effective_user
+    if user is None:
+        return "en"
+    stored = tx.load_user(user.id)
+    if stored and stored.lang in LANGS:
+        return stored.lang  # type: ignore[return-value]
+    return normalise_lang(user.language_code)
+
+
+def load_session(
+    tx: Transaction, flow: QuestionFlow, key: SessionKey, update: Update
+) -> tuple[Session, bool]:
+    """The user's session in this chat, or a new one; `existed` tells which.
+
+    A stored session that no longer parses (hand-edited, or from an incompatible version) is
+    replaced by a new one rather than crashing every update of that user.
+    """
+    stored = tx.load_session(key)
+    if stored is not None:
+        try:
+            return flow.resolve(Session.from_json(stored.data)), True
+        except (ValidationError, ValueError):
+            log.warning("unreadable session replaced", extra={"fields": {"chat": key.chat_id}})
+    return flow.new_session(user_lang(tx, update)), False
+
+
+def save_session(tx: Transaction, key: SessionKey, session: Session, *, finished: bool) -> None:
+    tx.save_session(key, session.to_json(), finished=finished)
+
+
+def last_result_json(session: Session, statuses: dict[str, str]) -> str:
+    return json.dumps(
+        {"answers": session.answers, "lang": session.lang, "statuses": statuses},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+async def send_screen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen
+) -> Message:
+    chat = update.effective_chat
+    assert chat is not None
+    kwargs: dict = {}
+    thread = thread_of(update)
+    if thread:
+        kwargs["message_thread_id"] = thread
+    if not is_private(update) and update.effective_message is not None:
+        # In groups the bot threads its reply to the person it is talking to.
+        kwargs["reply_parameters"] = ReplyParameters(
+            update.effective_message.message_id, allow_sending_without_reply=True
+        )
+    return await context.bot.send_message(
+        chat.id,
+        screen.text,
+        parse_mode="HTML",
+        reply_markup=screen.keyboard,
+        link_preview_options=NO_PREVIEW,
+        **kwargs,
+    )
+
+
+async def edit_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> None:
+    """Edit the message whose button was pressed; fall back to a new message if it is gone."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(
+            screen.text,
+            parse_mode="HTML",
+            reply_markup=screen.keyboard,
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as exc:
+        text = str(exc).lower()
+        if "not modified" in text:
+            return
+        if "not found" in text or "can't be edited" in text:
+            await send_screen(update, context, screen)
+            return
+        raise

@@ -1,0 +1,65 @@
+"""What nobody else handles: other kinds of message, unknown commands, and errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers.common import is_private, load_session, owner_of, send_screen, session_key
+from bot.handlers.questionnaire import screens_for
+from bot.logs import logged, update_kind
+from bot.screens import Screen
+from bot.services import services
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+
+async def _current_screens(update: Update, context: ContextTypes.DEFAULT_TYPE):
+    svc = services(context)
+    async with svc.store.transaction() as tx:
+        session, _ = load_session(tx, svc.flow, session_key(update), update)
+    return session, screens_for(svc, svc.flow, session, owner_of(update))
+
+
+@logged("unsupported_message")
+async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, files…: say what works, then show the current question."""
+    session, screens = await _current_screens(update, context)
+    await send_screen(update, context, Screen(t("unsupported_message", session.lang)))
+    for screen in screens:
+        await send_screen(update, context, screen)
+
+
+@logged("unknown_command")
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    async with svc.store.transaction() as tx:
+        session, _ = load_session(tx, svc.flow, session_key(update), update)
+    await send_screen(update, context, Screen(t("unknown_command", session.lang)))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error (never the answers), apologise, and show where the user was."""
+    log.error(
+        "handler failed",
+        exc_info=context.error,
+        extra={"fields": {"kind": update_kind(update),
+                          "update_id": getattr(update, "update_id", None)}},
+    )  # fmt: skip
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_user is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        session, screens = await _current_screens(update, context)
+        await send_screen(update, context, Screen(t("internal_error", session.lang)))
+        if is_private(update) or update.callback_query is not None:
+            for screen in screens:
+                await send_screen(update, context, screen)
+    except Exception:  # the apology itself failed: nothing more to do than log it
+        log.exception("error handler failed")

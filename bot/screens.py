@@ -1,0 +1,173 @@
+"""What the bot shows for each dialog step: HTML text and inline keyboard, no I/O.
+
+Handlers turn an update into a dialog call, then send or edit with the `Screen` built here.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks as cb
+from bot.render import render_result
+from bot.texts import t
+from dialogs import Button, QuestionFlow, Session, Step
+from rules.i18n import Lang
+from rules.results import Evaluation
+
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
+# Labels longer than this get a row of their own; shorter ones go two to a row.
+SHORT_LABEL = 18
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    rows: list[list[InlineKeyboardButton]] = []
+    pending: list[InlineKeyboardButton] = []
+    for button in buttons:
+        if len(button.text) > SHORT_LABEL:
+            if pending:
+                rows.append(pending)
+                pending = []
+            rows.append([button])
+        else:
+            pending.append(button)
+            if len(pending) == 2:
+                rows.append(pending)
+                pending = []
+    if pending:
+        rows.append(pending)
+    return rows
+
+
+def answer_buttons(
+    buttons: tuple[Button, ...], state: str, revision: int, owner: int | None, selected: str | None
+) -> list[InlineKeyboardButton]:
+    out = []
+    for b in buttons:
+        label = f"✓ {b.label}" if b.key == selected else b.label
+        data = cb.Callback(cb.ANSWER, owner, revision, state, b.key).encode()
+        out.append(InlineKeyboardButton(label, callback_data=data))
+    return out
+
+
+def nav_button(action: str, label_key: str, lang: Lang, revision: int, owner: int | None):
+    return InlineKeyboardButton(
+        t(label_key, lang), callback_data=cb.Callback(cb.NAV, owner, revision, action).encode()
+    )
+
+
+def question_screen(step: Step, lang: Lang, owner: int | None, note: str | None = None) -> Screen:
+    """A question with its progress, prompt (word for word as exported), hint and buttons."""
+    lines = []
+    if note:
+        lines += [_e(note), ""]
+    if step.progress_text:
+        lines.append(f"<i>{_e(step.progress_text)}</i>")
+    lines.append(f"<b>{_e(step.prompt)}</b>")
+    if step.hint:
+        lines.append(_e(step.hint))
+    if step.current:
+        lines.append(t("your_answer", lang, answer=step.current))
+    rows = _rows(answer_buttons(step.buttons, step.state, step.revision, owner, step.selected))
+    if step.can_go_back:
+        rows.append([nav_button("back", "btn_back", lang, step.revision, owner)])
+    return Screen("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def choices_screen(
+    message: str, buttons: tuple[Button, ...], step: Step, lang: Lang, owner: int | None
+) -> Screen:
+    """A re-ask with a few candidate answers (several countries matched, a university found)."""
+    text = f"{_e(message)}\n\n<b>{_e(step.prompt)}</b>"
+    rows = _rows(answer_buttons(buttons, step.state, step.revision, owner, None))
+    return Screen(text, InlineKeyboardMarkup(rows) if rows else None)
+
+
+def summary_screen(flow: QuestionFlow, session: Session, owner: int | None) -> Screen:
+    lang = session.lang
+    step = flow.step(session)
+    rows_data = flow.summary(session)
+    if not rows_data:
+        text = t("summary_empty", lang)
+    else:
+        text = "\n".join(
+            [t("summary_header", lang)]
+            + [t("summary_row", lang, label=r.label, answer=r.answer) for r in rows_data]
+        )
+    buttons = [
+        InlineKeyboardButton(
+            t("btn_change", lang, label=r.label),
+            callback_data=cb.Callback(cb.CHANGE, owner, step.revision, r.question_id).encode(),
+        )
+        for r in rows_data
+    ]
+    rows = _rows(buttons)
+    if step.kind == "summary":
+        data = cb.Callback(cb.ANSWER, owner, step.revision, step.state, "result").encode()
+        rows.append([InlineKeyboardButton(t("btn_see_result", lang), callback_data=data)])
+    elif step.kind == "question":
+        rows.append([nav_button("current", "btn_continue", lang, step.revision, owner)])
+    rows.append([nav_button("restart", "btn_restart", lang, step.revision, owner)])
+    return Screen(text, InlineKeyboardMarkup(rows))
+
+
+def result_screens(
+    evaluation: Evaluation,
+    session: Session,
+    owner: int | None,
+    *,
+    today=None,
+    stale_days: int = 180,
+) -> list[Screen]:
+    lang = session.lang
+    parts = render_result(evaluation, lang, today=today, stale_days=stale_days)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [nav_button("summary", "btn_summary", lang, session.revision, owner)],
+            [nav_button("restart", "btn_restart", lang, session.revision, owner)],
+        ]
+    )
+    screens = [Screen(p) for p in parts[:-1]]
+    screens.append(Screen(parts[-1], keyboard))
+    return screens
+
+
+def answered_screen(question_prompt: str, answer: str, lang: Lang) -> Screen:
+    """What a question message turns into once answered and the conversation moves on."""
+    return Screen(t("answered", lang, question=question_prompt, answer=answer))
+
+
+def language_screen(lang: Lang) -> Screen:
+    buttons = [
+        InlineKeyboardButton(
+            name, callback_data=cb.Callback(cb.LANGUAGE, None, None, code).encode()
+        )
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+    return Screen(t("language_prompt", lang), InlineKeyboardMarkup([buttons]))
+
+
+def forget_screen(lang: Lang) -> Screen:
+    yes = cb.Callback(cb.FORGET, None, None, "yes").encode()
+    no = cb.Callback(cb.FORGET, None, None, "no").encode()
+    return Screen(
+        t("forget_confirm", lang),
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(t("forget_yes", lang), callback_data=yes)],
+                [InlineKeyboardButton(t("forget_no", lang), callback_data=no)],
+            ]
+        ),
+    )
