@@ -109,11 +109,69 @@ def _field_test(name: str, spec: Any) -> Condition:
         else:
             raise ConditionError(f"{name}: unknown test {op!r} (use in, eq, ne, gt, gte, lt, lte)")
 
-    def test(values: Values, name: str = name, tests: tuple[Predicate, ...] = tuple(tests)) -> bool:
-        v = values.get(name)
-        return all(t(v) for t in tests)
-
+    test = _fast_field_test(name, spec) or _generic_field_test(name, tuple(tests))
     return Condition(test, frozenset({name}), " and ".join(texts))
+
+
+def _generic_field_test(name: str, tests: tuple[Predicate, ...]) -> Predicate:
+    if len(tests) == 1:
+        only = tests[0]
+        return lambda values: only(values.get(name))
+    return lambda values: all(t(values.get(name)) for t in tests)
+
+
+def _fast_field_test(name: str, spec: dict[str, Any]) -> Predicate | None:
+    """Specialised closures for the common one-test cases: these run on every step."""
+    if len(spec) != 1:
+        return None
+    ((op, arg),) = spec.items()
+    if op == "in" and all(isinstance(a, str) or a is None for a in arg):
+        strings = frozenset(a for a in arg if a is not None)
+        with_none = None in arg
+
+        def in_strings(values: Values) -> bool:
+            v = values.get(name)
+            return (with_none and v is None) or (type(v) is str and v in strings)
+
+        return in_strings
+    if op == "in" and all(a is None or isinstance(a, bool) for a in arg):
+        t, f, n = True in arg, False in arg, None in arg
+
+        def in_bools(values: Values) -> bool:
+            v = values.get(name)
+            return (v is True and t) or (v is False and f) or (v is None and n)
+
+        return in_bools
+    if op == "eq" and (arg is None or isinstance(arg, bool)):
+        return lambda values: values.get(name) is arg
+    if op in _COMPARE and not isinstance(arg, bool):
+        cmp = _COMPARE[op]
+
+        def compare(values: Values) -> bool:
+            v = values.get(name)
+            return type(v) in (int, float) and cmp(v, arg)
+
+        return compare
+    return None
+
+
+def _all(tests: tuple[Predicate, ...]) -> Predicate:
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda v: a(v) and b(v)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda v: a(v) and b(v) and c(v)
+    return lambda v: all(t(v) for t in tests)
+
+
+def _any(tests: tuple[Predicate, ...]) -> Predicate:
+    if len(tests) == 2:
+        a, b = tests
+        return lambda v: a(v) or b(v)
+    return lambda v: any(t(v) for t in tests)
 
 
 def compile_condition(spec: Any) -> Condition:
@@ -131,7 +189,7 @@ def compile_condition(spec: Any) -> Condition:
             if key == "all":
                 parts.append(
                     Condition(
-                        lambda v, tests=tests: all(t(v) for t in tests),
+                        _all(tests),
                         reads,
                         " and ".join(f"({s.text})" if len(subs) > 1 else s.text for s in subs),
                     )
@@ -139,7 +197,7 @@ def compile_condition(spec: Any) -> Condition:
             else:
                 parts.append(
                     Condition(
-                        lambda v, tests=tests: any(t(v) for t in tests),
+                        _any(tests),
                         reads,
                         " or ".join(f"({s.text})" for s in subs),
                     )
@@ -155,7 +213,7 @@ def compile_condition(spec: Any) -> Condition:
         return parts[0]
     tests = tuple(p.test for p in parts)
     return Condition(
-        lambda v: all(t(v) for t in tests),
+        _all(tests),
         frozenset().union(*(p.reads for p in parts)),
         " and ".join(p.text for p in parts),
     )

@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache, partial
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -101,6 +101,19 @@ class Session(BaseModel):
         return cls.model_validate_json(data)
 
 
+def _copy(session: Session, update: dict[str, Any]) -> Session:
+    """`session.model_copy(update=...)` for values this module built itself (already valid),
+    without pydantic's generic copy machinery: this runs on every step."""
+    new = Session.__new__(Session)
+    object.__setattr__(new, "__dict__", {**session.__dict__, **update})
+    object.__setattr__(
+        new, "__pydantic_fields_set__", session.__pydantic_fields_set__ | update.keys()
+    )
+    object.__setattr__(new, "__pydantic_extra__", None)
+    object.__setattr__(new, "__pydantic_private__", None)
+    return new
+
+
 # --- views ------------------------------------------------------------------------------------
 
 
@@ -167,6 +180,18 @@ class _FlowMachine(Machine):
 
     def _add_may_transition_func_for_trigger(self, trigger: str, model: Any) -> None:
         pass
+
+    def add_model(self, model: Any, initial: Any = None) -> None:
+        """`Machine.add_model` for one model, binding `trigger` and the event triggers only."""
+        if initial is None:
+            initial = self.initial
+        if model in self.models:
+            return
+        model.trigger = partial(self._get_trigger, model)
+        for name, event in self.events.items():
+            setattr(model, name, partial(event.trigger, model))
+        self.set_state(initial, model=model)
+        self.models.append(model)
 
 
 class _Cursor:
@@ -238,6 +263,33 @@ class QuestionFlow:
         self.version = hashlib.sha256(version_source.encode()).hexdigest()[:8]
         self._options = {q.id: q.export_options() for q in self.questions}
         self._bands = {q.id: {b.id: b for b in q.bands} for q in self.questions}
+        self._nullable = frozenset(q.id for q in self.questions if q.allows_null)
+        self._plain = frozenset(
+            q.id for q in self.questions if q.kind in ("bool", "choice", "text")
+        )
+        self._buttons: dict[tuple[str, str], tuple[Button, ...]] = {}
+        # Everything the relevance conditions read: the estimate of questions still to come
+        # depends on these answers only (and on which later questions are already answered).
+        self._reads: tuple[str, ...] = tuple(
+            sorted(set().union(*(c.reads for c in self.conditions.values())), key=self.index.get)
+        )
+        self._remaining = lru_cache(maxsize=4096)(self._count_remaining)
+        n = len(self.questions)
+        self._reads_before = [
+            tuple(r for r in self._reads if self.index[r] < p) for p in range(n + 1)
+        ]
+        self._always_after = [
+            sum(1 for q in self.questions[p + 1 :] if q.id not in self.conditions)
+            for p in range(n + 1)
+        ]
+        self._conditional_after = [
+            tuple(
+                (q.id, self.conditions[q.id])
+                for q in self.questions[p + 1 :]
+                if q.id in self.conditions
+            )
+            for p in range(n + 1)
+        ]
         self._infer = {
             q.id: [(compile_condition(i.when), i.value) for i in q.infer]
             for q in self.questions
@@ -312,8 +364,8 @@ class QuestionFlow:
 
     def value_of(self, qid: str, answer: AnswerValue) -> Any:
         """The profile value of a stored answer (a band reads as its lower edge)."""
-        if answer is None:
-            return None
+        if answer is None or qid in self._plain:
+            return answer
         q = self.by_id[qid]
         if q.kind == "number":
             if isinstance(answer, str):
@@ -332,6 +384,18 @@ class QuestionFlow:
             k: self.value_of(k, v)
             for k, v in answers.items()
             if k in index and (before is None or index[k] < before)
+        }
+
+    def _cursor_values(self, answers: Mapping[str, AnswerValue], before: int) -> dict:
+        """What the transition conditions need: the answers they read (all answers when the
+        rules skip needs a profile)."""
+        if self.skip_by_rules:
+            return self._values(answers, before)
+        index = self.index
+        return {
+            k: self.value_of(k, answers[k])
+            for k in self._reads
+            if k in answers and index[k] < before
         }
 
     def _profile_from_values(self, values: Mapping[str, Any], as_of: date | None = None) -> Profile:
@@ -443,7 +507,7 @@ class QuestionFlow:
     def _save(self, session: Session, **update: Any) -> Session:
         update.setdefault("flow_version", self.version)
         update["revision"] = session.revision + 1
-        return session.model_copy(update=update)
+        return _copy(session, update)
 
     @staticmethod
     def _pushed(history: list[str], state: str) -> list[str]:
@@ -581,7 +645,7 @@ class QuestionFlow:
 
     def _answer_text(self, session: Session, q: Question, text: str) -> Reply:
         lang = session.lang
-        if q.allows_null and is_dont_know(text):
+        if q.id in self._nullable and is_dont_know(text):
             return self._accept(session, q, None)
         try:
             if q.picker == "country":
@@ -692,11 +756,11 @@ class QuestionFlow:
         self, session: Session, q: Question, value: AnswerValue, message: str | None = None
     ) -> Reply:
         """Store the answer and move to the next unanswered relevant question."""
-        if value is None and not q.allows_null:
+        if value is None and q.id not in self._nullable:
             return Reply(session, False, self._error(q, "error_choice", session.lang))
         answers = dict(session.answers)
         answers[q.id] = value
-        values = self._values(answers, before=self.index[q.id])
+        values = self._cursor_values(answers, before=self.index[q.id])
         values[q.id] = self.value_of(q.id, value)
         visited = [q.id]
         history = self._pushed(session.history, q.id)
@@ -710,6 +774,12 @@ class QuestionFlow:
     # --- views ----------------------------------------------------------------------------
 
     def _question_buttons(self, q: Question, lang: str) -> tuple[Button, ...]:
+        cached = self._buttons.get((q.id, lang))
+        if cached is None:
+            cached = self._buttons[(q.id, lang)] = self._make_buttons(q, lang)
+        return cached
+
+    def _make_buttons(self, q: Question, lang: str) -> tuple[Button, ...]:
         if q.picker == "country":
             buttons = [Button(f"c:{c}", country_name(c, lang)) for c in q.common]
             return (*buttons, Button("other", self.texts.get("other_country", lang)))
@@ -760,23 +830,42 @@ class QuestionFlow:
     def progress(self, session: Session) -> tuple[int, int]:
         """(index of the current question, estimated total) — "question 4 of about 9"."""
         state = self.state_of(session)
-        pos = self.index.get(state, len(self.questions))
-        values = self._values(session.answers, before=pos)
-        index = len(values) + 1
+        index_of = self.index
+        pos = index_of.get(state, len(self.questions))
+        answers = session.answers
+        later = frozenset([k for k in answers if index_of.get(k, -1) > pos])
+        index = 1 + len(answers) - len(later) - (state in answers)
         matter = None
         if self.skip_by_rules:
             try:
+                values = self._values(answers, before=pos)
                 matter = self._fields_that_matter(self._profile_from_values(values))
             except ValueError:
                 matter = None
-        remaining = 0
+        read = tuple([answers.get(r) for r in self._reads_before[pos]])
+        return index, index + self._remaining(pos, read, later, matter)
+
+    def _count_remaining(
+        self,
+        pos: int,
+        read: tuple[AnswerValue, ...],
+        later: frozenset[str],
+        matter: frozenset[str] | None,
+    ) -> int:
+        reads = self._reads_before[pos]
+        values = {r: self.value_of(r, v) for r, v in zip(reads, read, strict=True)}
+        if matter is None:
+            count = self._always_after[pos]
+            for qid, cond in self._conditional_after[pos]:
+                if qid in later or cond.test(values):
+                    count += 1
+            return count
+        count = 0
         for q in self.questions[pos + 1 :]:
             cond = self.conditions.get(q.id)
-            if q.id in session.answers or (
-                (cond is None or cond.test(values)) and (matter is None or q.field in matter)
-            ):
-                remaining += 1
-        return index, index + remaining
+            if q.id in later or ((cond is None or cond.test(values)) and q.field in matter):
+                count += 1
+        return count
 
     def step(self, session: Session) -> Step:
         """The view of the session's current step, in its language."""

@@ -1,0 +1,127 @@
+"""Benchmark the questionnaire the way the bot drives it.
+
+Each simulated update: load the session from its stored JSON, answer the current step (a
+random button, or a typed age), render the next step, store the session as JSON again. Sessions
+are walked to the result. Run:
+
+    .venv/bin/python bench/bench_dialogs.py [--sessions 100000] [--rules-sessions 10000]
+
+Prints µs per step without the rules-based skip and with it (separately), bytes per stored
+session (mean/max), and traced memory after 10k and after all finished sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dialogs import QuestionFlow, Session
+
+SKIP_KEYS = {"type", "other"}
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def run_session(flow: QuestionFlow, rng: random.Random, sizes: list[int]) -> tuple[int, float]:
+    """Walk one session to its result; returns (steps, seconds spent in the steps)."""
+    stored = flow.new_session(rng.choice(("en", "zh-hant", "zh-hans"))).to_json()
+    step = flow.step(Session.from_json(stored))
+    steps = 0
+    spent = 0.0
+    while step.kind != "result":
+        if step.kind == "summary":
+            key, text = "result", None
+        elif step.question is not None and not step.buttons:
+            key, text = None, str(rng.randint(18, 60))
+        else:
+            choices = [b.key for b in step.buttons if b.key not in SKIP_KEYS]
+            key, text = rng.choice(choices), None
+        t0 = time.perf_counter()
+        session = Session.from_json(stored)
+        reply = flow.answer(session, key=key, text=text)
+        step = flow.step(reply.session)
+        stored = reply.session.to_json()
+        spent += time.perf_counter() - t0
+        steps += 1
+    sizes.append(len(stored.encode("utf-8")))
+    return steps, spent
+
+
+def bench(flow: QuestionFlow, sessions: int, seed: int, checkpoints: tuple[int, ...]) -> dict:
+    rng = random.Random(seed)
+    sizes: list[int] = []
+    total_steps = 0
+    total_time = 0.0
+    memory: dict[int, int] = {}
+    gc.collect()
+    for i in range(1, sessions + 1):
+        steps, spent = run_session(flow, rng, sizes)
+        total_steps += steps
+        total_time += spent
+        if i in checkpoints:
+            gc.collect()
+            memory[i] = rss_bytes()
+    return {
+        "sessions": sessions,
+        "steps": total_steps,
+        "us_per_step": total_time / total_steps * 1e6,
+        "steps_per_session": total_steps / sessions,
+        "bytes_mean": statistics.fmean(sizes),
+        "bytes_max": max(sizes),
+        "memory": memory,
+        "models_left": len(flow.machine.models),
+    }
+
+
+def report(title: str, r: dict) -> None:
+    print(f"{title}")
+    per = r["steps_per_session"]
+    print(f"  sessions {r['sessions']:,}, steps {r['steps']:,} ({per:.1f} per session)")
+    print(f"  {r['us_per_step']:.1f} µs per step (load JSON + answer + next step view + dump JSON)")
+    print(f"  stored session: mean {r['bytes_mean']:.0f} B, max {r['bytes_max']} B")
+    for n, b in sorted(r["memory"].items()):
+        print(f"  RSS after {n:,} finished sessions: {b / 2**20:.1f} MiB")
+    print(f"  models left attached to the machine: {r['models_left']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, default=100_000)
+    parser.add_argument("--rules-sessions", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    plain = QuestionFlow.default(skip_by_rules=False)
+    checkpoints = tuple(sorted({min(10_000, args.sessions), args.sessions}))
+    r = bench(plain, args.sessions, args.seed, checkpoints)
+    report("Without the rules-based skip (target ≤ 50 µs per step, ≤ 2 KB per session)", r)
+
+    ruled = QuestionFlow.default(skip_by_rules=True)
+    n = args.rules_sessions
+    r2 = bench(ruled, n, args.seed, tuple(sorted({min(1_000, n), n})))
+    report("With the rules-based skip (rules.fields_that_matter on every step)", r2)
+    extra = r2["us_per_step"] - r["us_per_step"]
+    print(
+        f"  cost of the rules skip: {extra:+.1f} µs per step; "
+        f"{r['steps_per_session'] - r2['steps_per_session']:.1f} fewer questions per session"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
