@@ -71,7 +71,6 @@ class BotApiEmulator(EmulatorCore):
         self.host = host
         self.port = port
         self._server: _Server | None = None
-        self._serve_task: asyncio.Task[None] | None = None
         self._sock: socket.socket | None = None
 
     @property
@@ -87,7 +86,8 @@ class BotApiEmulator(EmulatorCore):
         return f"{self.url}/file/bot"
 
     async def start(self) -> BotApiEmulator:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on such sockets (else +40 ms)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         sock.listen(128)
@@ -103,29 +103,31 @@ class BotApiEmulator(EmulatorCore):
             timeout_keep_alive=30,
         )
         logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-        self._server = _Server(config)
-        self._serve_task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
-        while not self._server.started:
-            if self._serve_task.done():
-                self._serve_task.result()
-                raise RuntimeError("emulator server stopped during startup")
-            if loop.time() > deadline:
-                raise RuntimeError("emulator server did not start")
-            await asyncio.sleep(0.005)
+        config.load()
+        server = _Server(config)
+        server.lifespan = config.lifespan_class(config)
+        # startup()/shutdown are driven directly (no main loop): no 0.1 s ticks on stop
+        await server.startup(sockets=[sock])
+        self._server = server
         return self
 
     async def close(self) -> None:
         await super().close()
-        if self._server is not None:
-            self._server.should_exit = True
-            if self._serve_task is not None:
-                try:
-                    await asyncio.wait_for(self._serve_task, 5)
-                except (TimeoutError, asyncio.CancelledError):
-                    self._serve_task.cancel()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            for srv in server.servers:
+                srv.close()
+            for connection in list(server.server_state.connections):
+                connection.shutdown()
+            await asyncio.sleep(0)
+            tasks = list(server.server_state.tasks)
+            if tasks:
+                _, pending = await asyncio.wait(tasks, timeout=0.5)
+                for task in pending:
+                    task.cancel()
+            for srv in server.servers:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(srv.wait_closed(), 1)
         if self._sock is not None:
             self._sock.close()
             self._sock = None
