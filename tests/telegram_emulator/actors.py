@@ -167,6 +167,17 @@ class User:
             content["entities"] = ents
         return await self._post(c, content, reply_to, thread_id)
 
+    async def press_keyboard(self, text: str, *, chat: Any = None, reply_to: Any = None,
+                             thread_id: int | None = None) -> MessageRecord:
+        """Tap a button of the reply keyboard the bot shows in this chat (sends its text)."""
+        c = self._target(chat)
+        rows = self.core.reply_keyboard(c.id)
+        if not rows or text not in [t for row in rows for t in row]:
+            raise ScriptError(f"no reply-keyboard button {text!r} in chat {c.id}; shown: {rows}")
+        if c.reply_keyboard and c.reply_keyboard.get("one_time_keyboard"):
+            c.reply_keyboard = None
+        return await self.send(text, chat=chat, reply_to=reply_to, thread_id=thread_id)
+
     async def _send_file(self, kind: str, body: dict[str, Any], chat: Any, reply_to: Any,
                          thread_id: int | None, caption: str | None = None) -> MessageRecord:
         c = self._target(chat)
