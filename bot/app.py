@@ -58,40 +58,57 @@ def register_handlers(application: Application) -> None:
     application.add_error_handler(fallback.on_error)
 
 
-def build_application(settings: Settings) -> Application:
-    """The Application for `settings`; the store opens in post_init and closes at shutdown."""
-    assert settings.token, "a token is needed to build the Telegram application"
-    store = open_store(settings.database_url)
-    flow = QuestionFlow.default()
+class BotApplication(Application):
+    """The Application that also opens our store and sets the menu in `initialize()`.
 
-    async def post_init(application: Application) -> None:
-        await store.open()
-        svc: Services = application.bot_data[SERVICES_KEY]
-        svc.bot_username = application.bot.username or ""
-        await _set_menus(application)
-        task = asyncio.create_task(_purge_loop(svc))
-        svc.background.add(task)
+    python-telegram-bot's `post_init` runs only under `run_polling`/`run_webhook`; doing this in
+    `initialize()` makes every way of running the bot (our runner, tests, benchmarks) the same.
+    """
 
-    async def post_shutdown(application: Application) -> None:
-        svc: Services = application.bot_data[SERVICES_KEY]
-        for task in svc.background:
+    async def initialize(self) -> None:
+        svc: Services = self.bot_data[SERVICES_KEY]
+        await svc.store.open()
+        try:
+            await super().initialize()
+            svc.bot_username = self.bot.username or ""
+            await _set_menus(self)
+        except BaseException:
+            await svc.store.close()
+            raise
+        svc.background.add(asyncio.create_task(_purge_loop(svc)))
+
+    async def shutdown(self) -> None:
+        svc: Services = self.bot_data[SERVICES_KEY]
+        for task in list(svc.background):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await store.close()
+        svc.background.clear()
+        try:
+            await super().shutdown()
+        finally:
+            await svc.store.close()
 
-    application = (
+
+def build_application(settings: Settings, **builder_overrides: object) -> BotApplication:
+    """The Application for `settings`. `builder_overrides` name ApplicationBuilder methods to
+    call (e.g. `request=...` for the benchmarks' in-process transport)."""
+    assert settings.token, "a token is needed to build the Telegram application"
+    builder = (
         Application.builder()
+        .application_class(BotApplication)
         .token(settings.token)
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(PerUserUpdateProcessor(settings.max_concurrent_updates))
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
-        .build()
     )
-    application.bot_data[SERVICES_KEY] = Services(settings=settings, store=store, flow=flow)
+    for name, value in builder_overrides.items():
+        builder = getattr(builder, name)(value)
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings, store=open_store(settings.database_url), flow=QuestionFlow.default()
+    )
     register_handlers(application)
-    return application
+    return application  # type: ignore[return-value]
 
 
 async def _set_menus(application: Application) -> None:

@@ -41,7 +41,7 @@ def _scheme_block(result: SchemeResult, lang: Lang) -> str:
         lines.append(t("result_apply_by", lang, date=result.apply_by.isoformat()))
     if result.caveats:
         lines += [f"⚠️ {_e(c)}" for c in result.caveats]
-    if result.next_steps:
+    if result.next_steps and result.status == "match":
         lines.append(t("result_next_steps", lang))
         lines += [f"· {_e(s)}" for s in result.next_steps]
     lines.append(
