@@ -5,7 +5,7 @@ from .actors import Channel, Group, ScriptError, User
 from .core import DEFAULT_TOKEN, EmulatorCore
 from .errors import ApiError
 from .registry import api_method
-from .server import BotApiEmulator
+from .server import BotApiEmulator, EmulatorThread
 from .state import CallbackAnswer, CallbackRecord, MessageRecord, RequestRecord
 from .transport import EmulatorRequest
 
@@ -18,6 +18,7 @@ __all__ = [
     "Channel",
     "EmulatorCore",
     "EmulatorRequest",
+    "EmulatorThread",
     "Group",
     "MessageRecord",
     "RequestRecord",

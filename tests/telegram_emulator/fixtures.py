@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from .core import EmulatorCore
-from .server import BotApiEmulator
+from .server import BotApiEmulator, EmulatorThread
 from .transport import EmulatorRequest
 
 
@@ -18,6 +19,13 @@ async def bot_api() -> AsyncIterator[BotApiEmulator]:
     """A running HTTP Bot API emulator on 127.0.0.1 (closed after the test)."""
     async with BotApiEmulator() as emu:
         yield emu
+
+
+@pytest.fixture
+def bot_api_thread() -> Iterator[EmulatorThread]:
+    """An emulator serving from its own thread: for tests that block (subprocess.run, ...)."""
+    with EmulatorThread() as t:
+        yield t
 
 
 @pytest_asyncio.fixture

@@ -134,3 +134,73 @@ class BotApiEmulator(EmulatorCore):
 
     async def __aenter__(self) -> BotApiEmulator:
         return await self.start()
+
+
+class EmulatorThread:
+    """A BotApiEmulator running in its own thread and event loop.
+
+    For tests that block (``subprocess.run``, ``proc.wait``, synchronous clients): the emulator
+    keeps answering meanwhile. Interact through ``run`` (coroutines, run in the emulator's loop)
+    and ``call`` (plain functions, run in the emulator's loop)::
+
+        with EmulatorThread() as t:
+            env["TELEGRAM_API_BASE_URL"] = t.emu.base_url
+            ann = t.call(t.emu.user, first_name="Ann")
+            t.run(ann.send("/start"))
+            msg = t.run(t.emu.wait_for("Welcome", chat_id=ann, timeout=10))
+    """
+
+    def __init__(self, **kwargs: Any):
+        self._kwargs = kwargs
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._thread: Any = None
+        self.emu: BotApiEmulator = None  # type: ignore[assignment]
+
+    def __enter__(self) -> EmulatorThread:
+        import threading
+
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        def main() -> None:
+            loop = asyncio.new_event_loop()
+            self.loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                self.emu = loop.run_until_complete(BotApiEmulator(**self._kwargs).start())
+            except BaseException as exc:  # surface startup errors in the caller
+                errors.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self.emu.close())
+                loop.close()
+
+        self._thread = threading.Thread(target=main, name="bot-api-emulator", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        if errors:
+            raise errors[0]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.loop is not None and self._thread is not None:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+
+    def run(self, coro: Any, timeout: float = 30) -> Any:
+        """Run a coroutine in the emulator's loop and return its result."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a plain function in the emulator's loop (thread-safe state changes)."""
+
+        async def wrapper() -> Any:
+            return fn(*args, **kwargs)
+
+        return self.run(wrapper())
