@@ -337,6 +337,16 @@ def _values(crits: list[ResolvedCriterion], lang: Lang) -> dict[str, Any]:
     return values
 
 
+# Chinese sentences run on without a space.
+_SENTENCE_SEP: dict[str, str] = {"en": " ", "zh-hant": "", "zh-hans": ""}
+
+
+def _short_display(scheme: SchemeSpec, category: CategorySpec | None) -> str:
+    if category is None:
+        return scheme.short_name
+    return f"{scheme.short_name} ({category.name['en']})"
+
+
 @lru_cache(maxsize=256)
 def render_catalogue(on: date, lang: Lang) -> Rendered:
     """The texts for `on` in `lang`, ready to be picked per outcome."""
@@ -364,7 +374,9 @@ def render_catalogue(on: date, lang: Lang) -> Rendered:
             "summary": summary,
         }
         values = _values(res.criteria, lang)
-        values["scheme"] = name
+        # Near-miss texts name the scheme: in English by its short name, as people say it
+        # ("IANG (returning graduates)"); in Chinese by its official name.
+        values["scheme"] = name if lang != "en" else _short_display(scheme, category)
         if res.in_force_date is not None:
             values["start"] = _date_text(res.in_force_date, lang)
             values["start_month"] = (
@@ -583,13 +595,19 @@ def _add_profile_details(
                     {
                         "id": cr.id,
                         "met": cr.met,
-                        "text": f"{cr.text} {detail}",
+                        "text": f"{cr.text}{_SENTENCE_SEP[lang]}{detail}",
                         "unconfirmed": cr.unconfirmed,
                     },
                 )
                 if status == "near_miss":
                     data["missing"] = [
-                        _fast(Missing, {"criterion": m.criterion, "text": f"{m.text} {detail}"})
+                        _fast(
+                            Missing,
+                            {
+                                "criterion": m.criterion,
+                                "text": f"{m.text}{_SENTENCE_SEP[lang]}{detail}",
+                            },
+                        )
                         if m.criterion == "points"
                         else m
                         for m in data["missing"]
@@ -610,8 +628,8 @@ def _add_profile_details(
         if event is not None:
             day = add_months(event, spec[1])
             if day >= profile.as_of:
+                # A field, not a next step: the bot renders the date in its own words.
                 data["apply_by"] = day
-                steps.insert(0, _format(r.texts["apply_by"], {"date": _date_text(day, lang)}))
 
 
 def evaluate_profile(profile: Profile, lang: Lang = DEFAULT_LANG) -> Evaluation:

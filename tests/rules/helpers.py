@@ -26,8 +26,8 @@ def by_key(evaluation: Evaluation) -> dict[str, SchemeResult]:
     return {(f"{r.scheme}/{r.category}" if r.category else r.scheme): r for r in evaluation.results}
 
 
-def result(key: str, as_of: str = TODAY, **fields: Any) -> SchemeResult:
-    return by_key(evaluate(as_of, **fields))[key]
+def result(key: str, as_of: str = TODAY, lang: str = "en", **fields: Any) -> SchemeResult:
+    return by_key(evaluate(as_of, lang, **fields))[key]
 
 
 def criterion(res: SchemeResult, cid: str) -> bool | None:

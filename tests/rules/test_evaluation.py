@@ -78,7 +78,9 @@ def test_near_miss_is_one_changeable_failure() -> None:
     assert res.status == "near_miss"
     assert [m.criterion for m in res.missing] == ["job_offer"]
     assert res.missing[0].text.startswith("With a job offer from a Hong Kong employer")
-    assert "General Employment Policy (professionals)" in res.missing[0].text
+    assert res.missing[0].text.endswith("you would also fit GEP.")
+    zh = result("GEP", lang="zh-hant", **{**GEP_OK, "job_offer": False})
+    assert "一般就業政策（專業人士）" in zh.missing[0].text
 
 
 def test_one_unchangeable_failure_is_no_match() -> None:

@@ -82,7 +82,6 @@ def test_ttps_c_five_years_since_bachelor(awarded: str, as_of: str, met: bool) -
 def test_ttps_c_apply_by_is_five_years_after_the_degree() -> None:
     res = result("TTPS/C", bachelor_awarded_on="2022-08-31", **TTPS_C)
     assert res.apply_by is not None and res.apply_by.isoformat() == "2027-08-31"
-    assert any("31 August 2027" in s for s in res.next_steps)
 
 
 @pytest.mark.parametrize(("years", "met"), [(2.9, True), (0, True), (3, False), (3.5, False)])
@@ -140,7 +139,6 @@ def test_iang_six_months(graduated: str, as_of: str, fresh: bool) -> None:
 def test_iang_fresh_apply_by() -> None:
     res = result("IANG/fresh", as_of="2025-12-01", graduated_on="2025-08-31", **IANG_OK)
     assert res.apply_by is not None and res.apply_by.isoformat() == "2026-02-28"
-    assert res.next_steps[0] == "Apply by 28 February 2026."
 
 
 def test_iang_returning_needs_a_job_offer() -> None:
@@ -148,8 +146,7 @@ def test_iang_returning_needs_a_job_offer() -> None:
     assert res.status == "near_miss"
     assert [m.criterion for m in res.missing] == ["job_offer"]
     assert res.missing[0].text == (
-        "With a Hong Kong job offer you would also fit Immigration Arrangements for Non-local "
-        "Graduates — returning graduates."
+        "With a Hong Kong job offer you would also fit IANG (returning graduates)."
     )
 
 
