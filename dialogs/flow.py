@@ -21,6 +21,7 @@ step costs one trigger; the cache is dropped whenever the flow's version changes
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -229,6 +230,30 @@ class _IsTarget:
         return event.kwargs.get("target") == self.target
 
 
+def _literals(qid: str, questions: Iterable[Question]) -> set[str]:
+    """String literals that conditions compare a question with (e.g. the countries CN, LA)."""
+    found: set[str] = set()
+
+    def walk(spec: Any) -> None:
+        if isinstance(spec, dict):
+            for key, arg in spec.items():
+                if key == qid:
+                    items = (
+                        arg
+                        if isinstance(arg, list)
+                        else (arg.get("in", []) if isinstance(arg, dict) else [arg])
+                    )
+                    found.update(v for v in items if isinstance(v, str))
+                walk(arg)
+        elif isinstance(spec, list):
+            for item in spec:
+                walk(item)
+
+    for q in questions:
+        walk(q.when)
+    return found
+
+
 def _fmt_amount(value: float) -> str:
     return f"HK${value:,.0f}"
 
@@ -336,11 +361,14 @@ class QuestionFlow:
             for later in ids[i + 1 :]:
                 cond = self.conditions.get(later)
                 if cond is None:
-                    m.add_transition("answer", qid, later)
+                    if self._reachable_from(i, later):
+                        m.add_transition("answer", qid, later)
                     break
-                m.add_transition("answer", qid, later, conditions=[_Relevant(cond)])
+                if self._reachable_from(i, later):
+                    m.add_transition("answer", qid, later, conditions=[_Relevant(cond)])
             else:
-                m.add_transition("answer", qid, SUMMARY)
+                if self._reachable_from(i, SUMMARY):
+                    m.add_transition("answer", qid, SUMMARY)
         m.add_transition("answer", SUMMARY, RESULT)
         for target in (*ids, SUMMARY):
             m.add_transition("back", "*", target, conditions=[_IsTarget(target)])
@@ -348,6 +376,39 @@ class QuestionFlow:
             m.add_transition("change", "*", target, conditions=[_IsTarget(target)])
         m.add_transition("restart", "*", ids[0])
         return m
+
+    def _domain(self, qid: str) -> tuple[Any, ...]:
+        """Values worth trying for a question when checking which transitions can ever fire."""
+        q = self.by_id[qid]
+        if q.picker == "country":
+            return (*sorted(_literals(q.id, self.questions)), "ZZ", None)
+        if q.kind in ("bool", "choice"):
+            return tuple(o.value for o in q.export_options())
+        if q.kind == "number":
+            edges = {b.min for b in q.bands} | {q.min or 0, q.max or 0}
+            return (None, *sorted(edges))
+        return (None,)
+
+    def _reachable_from(self, source: int, dest: str) -> bool:
+        """Whether `answer` from question number `source` can ever lead to `dest`: the person
+        is at `source` (its condition held), every question in between was not relevant (and so
+        reads as null), and `dest` is relevant. Transitions that can never fire are left out of
+        the machine (and the diagram)."""
+        src = self.questions[source].id
+        end = self.index.get(dest, len(self.questions))
+        between = [q.id for q in self.questions[source + 1 : end]]
+        must = [self.conditions[dest]] if dest in self.conditions else []
+        if src in self.conditions:
+            must.append(self.conditions[src])
+        must_not = [self.conditions[b] for b in between if b in self.conditions]
+        reads = set().union(*(c.reads for c in must + must_not))
+        free = sorted(r for r in reads if self.index[r] <= source)
+        domains = [self._domain(r) for r in free]
+        for combo in itertools.islice(itertools.product(*domains), 100_000):
+            values = dict(zip(free, combo, strict=True))
+            if all(c.test(values) for c in must) and not any(c.test(values) for c in must_not):
+                return True
+        return False
 
     # --- rules ----------------------------------------------------------------------------
 
@@ -434,7 +495,7 @@ class QuestionFlow:
         m.add_model(cursor, initial=start)
         try:
             if fire_first:
-                cursor.answer()
+                self._fire(cursor)
             while True:
                 state = cursor.state
                 prev = visited[-1] if visited else None
@@ -444,15 +505,20 @@ class QuestionFlow:
                 if state in answers:
                     values[state] = self.value_of(state, answers[state])
                     visited.append(state)
-                    cursor.answer()
+                    self._fire(cursor)
                     continue
                 if self.skip_by_rules and not self._matters(state, values):
                     visited.append(state)  # passed, not answered
-                    cursor.answer()
+                    self._fire(cursor)
                     continue
                 return state
         finally:
             m.remove_model(cursor)
+
+    @staticmethod
+    def _fire(cursor: _Cursor) -> None:
+        if not cursor.answer():  # no transition's condition held: the flow data is inconsistent
+            raise RuntimeError(f"no way on from {cursor.state!r} with answers {cursor.values}")
 
     def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
         try:

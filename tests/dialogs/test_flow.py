@@ -1,0 +1,439 @@
+"""The flow: every edge, every question's boundaries, navigation, sessions."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from dialogs import QuestionFlow, Session
+from dialogs.flow import RESULT, SUMMARY
+from rules.profile import today_in_hong_kong
+
+from .helpers import press, typed, walk_to_result
+
+
+def answer_path(flow: QuestionFlow, inputs: list[str], lang: str = "en") -> Session:
+    """Inputs: "k:KEY" presses a button, anything else is typed."""
+    session = flow.new_session(lang)
+    for item in inputs:
+        if item.startswith("k:"):
+            session = press(flow, session, item[2:])
+        else:
+            reply = typed(flow, session, item)
+            assert reply.accepted, (flow.step(session).state, item, reply.message)
+            session = reply.session
+    return session
+
+
+# A Vietnamese bachelor's graduate, straight through: every answer a button except age.
+VN_BACHELOR = ["k:c:VN", "29", "k:2", "k:1", "k:1", "k:0", "2021-06-30", "k:0", "k:1", "k:b1",
+               "k:b2", "k:0", "k:b0", "k:0", "k:0", "k:1", "k:b1", "k:1", "k:1", "k:b0", "k:0",
+               "k:1", "k:0"]  # fmt: skip
+
+
+@pytest.fixture
+def done(flow: QuestionFlow) -> Session:
+    return answer_path(flow, VN_BACHELOR)
+
+
+def test_straight_walk_reaches_summary_then_result(flow: QuestionFlow, done: Session) -> None:
+    assert flow.step(done).kind == "summary"
+    after = press(flow, done, "result")
+    assert flow.step(after).kind == "result"
+    evaluation = flow.result(after)
+    assert evaluation.results
+
+
+def test_every_answer_edge_is_walked_and_every_walk_ends_in_a_result(flow: QuestionFlow) -> None:
+    edges = {
+        (t.source, t.dest)
+        for source, ts in flow.machine.events["answer"].transitions.items()
+        for t in ts
+    }
+    seen: set[tuple[str, str]] = set()
+    rng = random.Random(7)
+    for _ in range(1500):
+        _session, states = walk_to_result(flow, rng)
+        seen.update(itertools.pairwise(states))
+        if edges <= seen:
+            break
+    assert edges - seen == set()
+
+
+def test_no_question_is_unreachable(flow: QuestionFlow) -> None:
+    reachable = {t.dest for ts in flow.machine.events["answer"].transitions.values() for t in ts}
+    reachable.add(flow.machine.initial)
+    assert set(flow.states) <= reachable
+
+
+def test_graduation_date_only_for_hong_kong_or_gba_study(flow: QuestionFlow) -> None:
+    rng = random.Random(3)
+    for _ in range(300):
+        session, states = walk_to_result(flow, rng)
+        answers = session.answers
+        if "graduated" in states:
+            assert answers.get("hk_degree") is True or answers.get("gba") is True
+        if "mainland" in states or "overseas_pr" in states or "months_abroad" in states:
+            assert answers["nationality"] == "CN"
+
+
+def test_non_chinese_never_asked_mainland_questions(flow: QuestionFlow, done: Session) -> None:
+    assert not {"mainland", "overseas_pr", "months_abroad"} & set(done.answers)
+    assert flow.profile(done).mainland_resident is False  # inferred from the nationality
+
+
+def test_band_maps_to_lower_edge_and_summary_shows_label(flow: QuestionFlow, done: Session) -> None:
+    assert done.answers["income"] == "1m"
+    profile = flow.profile(done)
+    assert profile.annual_income_hkd == 1_000_000
+    assert profile.work_experience_years == 2
+    rows = {r.question_id: r.answer for r in flow.summary(done)}
+    assert rows["income"] == "HK$1M to 2.5M"
+    assert rows["work_years"] == "2 to 3 years"
+
+
+def test_lowest_band_is_zero(flow: QuestionFlow) -> None:
+    s = answer_path(flow, VN_BACHELOR[:9])
+    assert flow.step(s).state == "income"
+    s = press(flow, s, "b0")
+    assert flow.profile(s).annual_income_hkd == 0
+
+
+def test_typed_amount_is_exact(flow: QuestionFlow) -> None:
+    s = answer_path(flow, [*VN_BACHELOR[:9], "HK$ 2.6M"])
+    assert flow.profile(s).annual_income_hkd == 2_600_000
+    assert {r.question_id: r.answer for r in flow.summary(s)}["income"] == "HK$2,600,000"
+
+
+def test_dont_know_is_null(flow: QuestionFlow) -> None:
+    s = answer_path(flow, [*VN_BACHELOR[:9], "not sure"])
+    assert s.answers["income"] is None
+    assert flow.profile(s).annual_income_hkd is None
+    assert {r.question_id: r.answer for r in flow.summary(s)}["income"] == "Not sure"
+
+
+# --- boundaries, by question -------------------------------------------------------------
+
+
+def at(flow: QuestionFlow, qid: str) -> Session:
+    """A session at question `qid` (reached along a suitable path)."""
+    paths = {
+        "mainland": ["k:c:CN"],
+        "overseas_pr": ["k:c:CN", "k:1"],
+        "months_abroad": ["k:c:CN", "k:1", "k:1"],
+        "age": ["k:c:VN"],
+        "graduated": ["k:c:VN", "29", "k:3", "k:0", "k:1"],
+        "bachelor_date": ["k:c:VN", "29", "k:2", "k:1", "k:1", "k:0"],
+        "salary": ["k:c:VN", "29", "k:0", "k:0", "k:0"],
+        "recent_years": ["k:c:VN", "29", "k:0", "k:1", "k:b0", "k:b4"],
+        "other_langs": ["k:c:VN", "29", "k:0", "k:1", "k:b0", "k:b0", "k:b0", "k:1", "k:1", "k:1"],
+    }
+    s = answer_path(flow, paths[qid])
+    assert flow.step(s).state == qid
+    return s
+
+
+@pytest.mark.parametrize(
+    ("qid", "good", "bad"),
+    [
+        ("age", ["14", "100", "35歲"], ["13", "101", "35.5", "old", "-3"]),
+        ("months_abroad", ["0", "1200", "11", "12", "2 years"], ["1201", "3.5", "abc"]),
+        ("salary", ["0", "1999999", "2,000,000", "2m", "200萬"], ["2e20", "lots", "-1"]),
+        ("recent_years", ["0", "5", "2.5", "30 months"], ["5.5", "6", "x"]),
+        ("other_langs", ["0", "20", "2"], ["21", "1.5", "many"]),
+    ],
+)
+def test_number_boundaries(flow: QuestionFlow, qid: str, good: list[str], bad: list[str]) -> None:
+    s = at(flow, qid)
+    for text in good:
+        reply = typed(flow, s, text)
+        assert reply.accepted, (text, reply.message)
+        assert flow.step(reply.session).state != qid
+    for text in bad:
+        reply = typed(flow, s, text)
+        assert not reply.accepted, text
+        assert reply.session is s  # unchanged, earlier answers kept
+        assert reply.message
+
+
+def test_range_error_names_the_range(flow: QuestionFlow) -> None:
+    reply = typed(flow, at(flow, "age"), "101")
+    assert reply.message == "Please type a number from 14 to 100."
+
+
+@pytest.mark.parametrize("qid", ["graduated", "bachelor_date"])
+def test_date_boundaries(flow: QuestionFlow, qid: str) -> None:
+    s = at(flow, qid)
+    today = today_in_hong_kong()
+    for good in [today.isoformat(), "1940-01-01", "2020-02-29", "June 2020"]:
+        reply = typed(flow, s, good)
+        assert reply.accepted, (good, reply.message)
+    for bad, message in [
+        ((today + timedelta(days=1)).isoformat(), "future"),
+        ("1939-12-31", "too long ago"),
+        ("2021-02-29", "could not read"),
+        ("2020", "month too"),
+    ]:
+        reply = typed(flow, s, bad)
+        assert not reply.accepted and message in reply.message, (bad, reply.message)
+
+
+def test_month_only_date_is_confirmed(flow: QuestionFlow) -> None:
+    reply = typed(flow, at(flow, "bachelor_date"), "June 2020")
+    assert reply.session.answers["bachelor_date"] == "2020-06-30"
+    assert reply.message == "Taken as 2020-06-30."
+
+
+def test_bool_typed_answers(flow: QuestionFlow) -> None:
+    s = at(flow, "mainland")
+    assert typed(flow, s, "yes").session.answers["mainland"] is True
+    assert typed(flow, s, "否").session.answers["mainland"] is False
+    assert typed(flow, s, "不確定").session.answers["mainland"] is None
+    reply = typed(flow, s, "perhaps")
+    assert not reply.accepted and reply.message == "Please answer yes, no or not sure."
+
+
+def test_choice_typed_answers(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:VN", "30"])
+    assert typed(flow, s, "Master's degree").session.answers["education"] == "master"
+    assert typed(flow, s, "碩士學位").session.answers["education"] == "master"
+    assert typed(flow, s, "doctorate").session.answers["education"] == "doctorate"
+    assert not typed(flow, s, "kindergarten").accepted
+
+
+def test_unknown_button_is_refused(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:VN", "30"])
+    for key in ["99", "b9", "x", "c:VN", ""]:
+        reply = flow.answer(s, key=key)
+        assert not reply.accepted and reply.session is s
+
+
+def test_type_button_asks_for_an_amount(flow: QuestionFlow) -> None:
+    s = at(flow, "salary")
+    reply = flow.answer(s, key="type")
+    assert not reply.accepted and "1.2m" in reply.message
+
+
+# --- country picker and university look-up in the flow -----------------------------------
+
+
+def test_country_typed_one_match_is_taken_with_confirmation(flow: QuestionFlow) -> None:
+    reply = typed(flow, flow.new_session("zh-hant"), "Vietnma")
+    assert reply.accepted and reply.session.answers["nationality"] == "VN"
+    assert reply.message == "國籍：越南。"
+
+
+def test_country_several_matches_are_offered(flow: QuestionFlow) -> None:
+    s = flow.new_session()
+    reply = typed(flow, s, "austr")
+    assert not reply.accepted and reply.session is s
+    keys = [b.key for b in reply.buttons]
+    assert "c:AU" in keys and "c:AT" in keys
+    assert press(flow, s, "c:AU").answers["nationality"] == "AU"
+
+
+def test_country_no_match(flow: QuestionFlow) -> None:
+    reply = typed(flow, flow.new_session(), "Atlantis")
+    assert not reply.accepted and "Atlantis" in reply.message
+
+
+def test_country_buttons_are_common_ones(flow: QuestionFlow) -> None:
+    step = flow.step(flow.new_session())
+    keys = [b.key for b in step.buttons]
+    assert keys[0] == "c:CN" and "c:VN" in keys and keys[-1] == "other"
+    assert "c:HK" not in keys
+
+
+def test_university_lookup_asks_to_confirm(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:VN", "29", "k:2", "k:1", "k:1"])
+    assert flow.step(s).state == "bachelor_uni"
+    reply = typed(flow, s, "HKU")
+    assert not reply.accepted and reply.session is s
+    assert "The University of Hong Kong" in reply.message
+    assert "continuing-education" in reply.message and "2026-01-01" in reply.message
+    assert [b.key for b in reply.buttons] == ["0", "1", "2"]
+    reply = typed(flow, s, "Lingnan University")
+    assert not reply.accepted and "could not find" in reply.message
+    s2 = press(flow, s, "0")
+    assert flow.profile(s2).bachelor_from_eligible_university is True
+
+
+def test_university_lookup_in_chinese(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:CN", "k:0", "29", "k:2", "k:1", "k:1"], lang="zh-hans")
+    reply = typed(flow, s, "清华大学")
+    assert "清華大學" in reply.message and "只有由该大学本身颁授" in reply.message
+
+
+# --- navigation ---------------------------------------------------------------------------
+
+
+def test_back_keeps_answer_and_preselects_it(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:VN", "29", "k:3"])
+    b = flow.back(s)
+    step = flow.step(b)
+    assert step.state == "education" and step.selected == "3"
+    assert b.answers == s.answers and b.revision == s.revision + 1
+    b2 = flow.back(b)
+    assert flow.step(b2).state == "age" and flow.step(b2).current == "29"
+    b3 = flow.back(flow.back(b2))
+    assert flow.step(b3).state == "nationality"
+    assert flow.back(b3) == b3  # nowhere further back
+
+
+def test_back_then_same_answer_returns_to_where_you_were(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:VN", "29", "k:3", "k:1"])
+    here = flow.step(s).state
+    b = flow.back(flow.back(s))
+    again = press(flow, b, "3")
+    assert flow.step(again).state == here
+
+
+def test_back_from_result_and_summary(flow: QuestionFlow, done: Session) -> None:
+    result = press(flow, done, "result")
+    summary = flow.back(result)
+    assert flow.step(summary).kind == "summary"
+    last = flow.back(summary)
+    assert flow.step(last).state == "record"
+    assert (
+        press(flow, result, "summary") == summary
+        or flow.step(press(flow, result, "summary")).kind == "summary"
+    )
+
+
+def test_change_keeps_relevant_answers_and_drops_the_rest(
+    flow: QuestionFlow, done: Session
+) -> None:
+    # Bachelor's → secondary: the degree questions stop being relevant and are dropped.
+    s = flow.change(done, "education")
+    assert flow.step(s).state == "education"
+    s = press(flow, s, "0")
+    assert flow.step(s).kind == "summary"  # every later answer that still applies is kept
+    assert not {"hk_degree", "gba", "bachelor_uni", "bachelor_date", "stem"} & set(s.answers)
+    assert s.answers["income"] == "1m" and s.answers["record"] == done.answers["record"]
+    profile = flow.profile(s)
+    assert profile.education == "secondary" and profile.hk_degree is False
+
+
+def test_change_to_a_new_branch_asks_only_the_new_questions(
+    flow: QuestionFlow, done: Session
+) -> None:
+    s = press(flow, flow.change(done, "offer"), "0")  # now has a job offer
+    assert flow.step(s).state == "offer_fit"
+    s = press(flow, s, "0")
+    assert flow.step(s).state == "salary"
+    s = press(flow, press(flow, s, "b1"), "2")
+    assert flow.step(s).kind == "summary"
+
+
+def test_change_refuses_questions_off_the_path(flow: QuestionFlow, done: Session) -> None:
+    with pytest.raises(ValueError):
+        flow.change(done, "mainland")
+
+
+def test_change_from_result(flow: QuestionFlow, done: Session) -> None:
+    result = press(flow, done, "result")
+    s = flow.change(result, "age")
+    assert flow.step(s).state == "age"
+    s = typed(flow, s, "45").session
+    assert flow.step(s).kind == "summary"
+    assert flow.profile(s).age == 45
+
+
+def test_restart(flow: QuestionFlow, done: Session) -> None:
+    s = flow.restart(done)
+    assert s.answers == {} and s.history == [] and s.lang == done.lang
+    assert s.revision > done.revision
+    assert flow.step(s).state == "nationality"
+
+
+def test_language_switch_keeps_answers(flow: QuestionFlow, done: Session) -> None:
+    s = flow.set_language(done, "zh-TW")
+    assert s.lang == "zh-hant" and s.answers == done.answers
+    assert flow.step(flow.change(s, "age")).prompt == "你今年幾歲？"
+
+
+def test_step_view(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:VN", "29"], lang="zh-hans")
+    step = flow.step(s)
+    assert step.kind == "question" and step.state == "education"
+    assert step.prompt == flow.by_id["education"].prompt["zh-hans"]
+    assert step.progress is not None and step.progress[0] == 3
+    assert step.progress_text == f"第 3 题，约共 {step.progress[1]} 题"
+    assert [b.label for b in step.buttons][2] == "学士学位"
+    assert step.revision == s.revision and step.can_go_back
+
+
+def test_progress_total_shrinks_when_branches_close(flow: QuestionFlow) -> None:
+    s = answer_path(flow, ["k:c:VN", "29"])
+    before = flow.step(s).progress
+    after = flow.step(press(flow, s, "0")).progress  # secondary school: no degree questions
+    assert after[0] == before[0] + 1
+    assert after[1] < before[1]
+
+
+def test_callback_data_fits_telegram(flow: QuestionFlow) -> None:
+    rng = random.Random(1)
+    for _ in range(50):
+        _session, _states = walk_to_result(flow, rng)
+    for q in flow.questions:
+        for lang in ("en", "zh-hant"):
+            for b in flow._question_buttons(q, lang):
+                data = f"a:{q.id}:{999999}:{b.key}"
+                assert len(data.encode()) <= 64
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+def test_session_json_round_trip_and_size(flow: QuestionFlow) -> None:
+    rng = random.Random(5)
+    sizes = []
+    for _ in range(200):
+        session, _states = walk_to_result(flow, rng, lang=rng.choice(["en", "zh-hant"]))
+        stored = session.to_json()
+        sizes.append(len(stored.encode()))
+        again = Session.from_json(stored)
+        assert again == session
+        assert flow.step(again) == flow.step(session)
+        json.loads(stored)
+    assert max(sizes) <= 2048
+
+
+def test_state_is_derived_from_answers_when_the_cache_is_stale(flow: QuestionFlow) -> None:
+    s = answer_path(flow, VN_BACHELOR[:12])
+    expected = flow.step(s).state
+    stripped = Session(lang=s.lang, answers=s.answers)  # no cached state or history
+    assert flow.state_of(stripped) == expected
+    old = s.model_copy(update={"flow_version": "old", "state": "nationality"})
+    assert flow.step(old).state == expected
+
+
+def test_irrelevant_stored_answers_are_ignored(flow: QuestionFlow) -> None:
+    # An answer to a question that is not relevant (Mainland residence for a Vietnamese) is
+    # ignored by the replay and never reaches the profile.
+    s = Session(answers={"nationality": "VN", "mainland": True, "age": 30})
+    assert flow.state_of(s) == "education"
+    assert flow.profile(s).mainland_resident is False
+
+
+def test_new_session_defaults() -> None:
+    s = Session.new("zh-CN")
+    assert s.lang == "zh-hans" and s.revision == 0 and s.answers == {}
+
+
+def test_result_uses_as_of(flow: QuestionFlow, done: Session) -> None:
+    evaluation = flow.result(press(flow, done, "result"), as_of=date(2026, 11, 25))
+    assert evaluation.as_of == date(2026, 11, 25)
+
+
+def test_summary_and_result_keys(flow: QuestionFlow, done: Session) -> None:
+    assert flow.step(done).buttons[0].key == "result"
+    assert not flow.answer(done, text="hello").accepted
+    result = press(flow, done, "result")
+    assert [b.key for b in flow.step(result).buttons] == ["summary", "restart"]
+    assert flow.step(press(flow, result, "restart")).state == "nationality"
+    assert {SUMMARY, RESULT} <= set(flow.states)
