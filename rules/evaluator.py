@@ -23,7 +23,7 @@ from rules.catalogue_models import (
     load_catalogue,
 )
 from rules.dates import add_months
-from rules.i18n import DEFAULT_LANG, Lang
+from rules.i18n import DEFAULT_LANG, LANGS, Lang, normalise_lang
 from rules.predicates import PREDICATES, Outcome, Predicate, gpt_closeness, gpt_items
 from rules.profile import Profile
 from rules.results import (
@@ -638,6 +638,8 @@ def evaluate_profile(profile: Profile, lang: Lang = DEFAULT_LANG) -> Evaluation:
     Results are sorted match, possible, near_miss, no_match, keeping catalogue order within a
     status. `alternatives` is filled when nothing is a match or possible.
     """
+    if lang not in LANGS:  # be forgiving with codes such as "zh-HK" from Telegram
+        lang = normalise_lang(lang)
     r = render_catalogue(profile.as_of, lang)
     results = []
     for rr in r.results:

@@ -280,3 +280,12 @@ def test_nothing_known_is_possible_everywhere_but_asmtp_and_whs_unknown() -> Non
     ev = by_key(evaluate())
     assert all(r.status == "possible" for r in ev.values())
     assert failed(ev["GEP"]) == set()
+
+
+def test_language_codes_are_normalised() -> None:
+    p = profile(**GEP_OK)
+    assert (
+        evaluate_profile(p, "zh-HK").results[0].name
+        == evaluate_profile(p, "zh-hant").results[0].name
+    )
+    assert evaluate_profile(p, "fr").results[0].name.startswith("General Employment Policy")  # type: ignore[arg-type]
