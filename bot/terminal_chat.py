@@ -29,10 +29,10 @@ SUMMARY_HELP = {
 }
 BYE = {"en": "Goodbye.", "zh-hant": "再見。", "zh-hans": "再见。"}
 COMMAND_ALIASES = {
-    "back": "back", "返回": "back", "上一步": "back", "b": "back",
+    "back": "back", "返回": "back", "上一步": "back",
     "restart": "restart", "重新開始": "restart", "重新开始": "restart",
     "summary": "summary", "摘要": "summary", "answers": "summary",
-    "quit": "quit", "exit": "quit", "q": "quit", "離開": "quit", "离开": "quit",
+    "quit": "quit", "exit": "quit", "離開": "quit", "离开": "quit",
     "result": "result", "結果": "result", "结果": "result",
 }  # fmt: skip
 
@@ -144,6 +144,9 @@ class TerminalChat:
         return True
 
     def _show_rows(self) -> None:
+        if self.flow.step(self.session).kind == "summary":
+            self.show()
+            return
         t = self.flow.texts
         self.write(f"== {t.get('summary_title', self.lang)} ==")
         for i, row in enumerate(self.flow.summary(self.session), 1):
@@ -235,6 +238,11 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
     """Run the chat until the person quits or the input ends; 0 on a normal end."""
     parser = argparse.ArgumentParser(prog="python -m bot chat", description=__doc__)
     parser.add_argument("--lang", default="en", help=f"one of {', '.join(LANGS)}")
+    parser.add_argument(
+        "--all-questions",
+        action="store_true",
+        help="ask every relevant question, even those no scheme's result depends on any more",
+    )
     args = parser.parse_args(argv)
     lang = normalise_lang(args.lang)
     stdin = stdin or sys.stdin
@@ -247,7 +255,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
-    chat = TerminalChat(QuestionFlow.default(), lang, write)
+    chat = TerminalChat(QuestionFlow.default(skip_by_rules=not args.all_questions), lang, write)
     write(HELP[lang])
     chat.show()
     for line in stdin:

@@ -787,7 +787,9 @@ class QuestionFlow:
             head = self.texts.get(
                 "university_several", lang, text=text, names=names, edition=edition
             )
-        return Reply(session, False, f"{head} {self.texts.get('university_caveat', lang)}", buttons)
+        space = " " if lang == "en" else ""
+        caveat = self.texts.get("university_caveat", lang)
+        return Reply(session, False, f"{head}{space}{caveat}", buttons)
 
     def _answer_number(self, session: Session, q: Question, text: str) -> Reply:
         value = parse_amount(text) if q.unit == "hkd" else parse_number(text, q.unit or "count")

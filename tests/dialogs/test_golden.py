@@ -1,0 +1,127 @@
+"""Golden transcripts: a set of personas answered through the questionnaire, kept as text files
+under golden/. Any change in wording, order or paths shows up as a diff.
+
+Regenerate after an intended change:
+    REGEN_GOLDEN=1 .venv/bin/python -m pytest tests/dialogs -k golden
+(the rules-based skip is off here so the transcripts depend on the questionnaire alone).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dialogs import QuestionFlow, Reply, Session, Step
+
+GOLDEN = Path(__file__).parent / "golden"
+
+# Inputs: "k:KEY" presses a button; "back", "restart", "change:QUESTION" navigate; else typed.
+PERSONAS: dict[str, tuple[str, list[str]]] = {
+    "vietnamese_bachelor_en": ("en", [
+        "k:c:VN", "29", "k:2", "k:1", "k:1", "k:0", "2021-06-30", "k:0", "k:1", "k:b1", "k:b2",
+        "k:0", "k:b0", "k:0", "k:0", "k:1", "k:b1", "k:1", "k:1", "k:b0", "k:0", "k:1", "k:1",
+        "k:result",
+    ]),
+    "mainland_master_hk_graduate_zh_hans": ("zh-hans", [
+        "中国", "k:0", "28", "k:3", "k:0", "k:1", "2026-07-15", "清华大学", "k:0", "2021年7月",
+        "HKUST", "k:0", "k:0", "k:1", "k:b0", "k:b1", "k:0", "k:b0", "k:1", "k:0", "k:1",
+        "k:b1", "k:1", "k:1", "k:b0", "k:2", "k:0", "k:1", "k:result",
+    ]),
+    "us_engineer_with_offer_en": ("en", [
+        "United States", "35", "k:2", "k:1", "k:1", "MIT", "k:0", "May 2012", "k:0", "k:0",
+        "k:0", "2.4m", "k:1", "k:b2", "k:b4", "k:b4", "k:b2", "k:b4", "k:b3", "k:b0", "k:1",
+        "k:0", "k:1", "k:b1", "k:1", "k:1", "k:b0", "k:1", "k:0", "k:1", "k:result",
+    ]),
+    "lao_hk_graduate_zh_hant": ("zh-hant", [
+        "寮國", "Laos", "24", "k:2", "k:0", "k:0", "2026-06-30", "k:2", "2026-06-30", "k:0",
+        "k:1", "k:b0", "k:b0", "k:b0", "k:1", "k:0", "k:0", "k:b1", "k:1", "k:1", "k:b0",
+        "k:1", "k:0", "k:1", "k:result",
+    ]),
+    "afghan_professional_en": ("en", [
+        "k:other", "Afghanistan", "40", "k:3", "k:1", "k:1", "k:1", "2008-06", "k:1", "k:0",
+        "k:0", "k:0", "k:b0", "k:0", "k:b1", "k:b4", "k:b4", "k:b0", "k:b2", "k:b3", "k:b0",
+        "k:1", "k:0", "k:1", "k:b0", "k:1", "k:1", "k:b0", "k:1", "k:0", "k:1", "k:result",
+    ]),
+    "overseas_chinese_investor_en": ("en", [
+        "k:c:CN", "k:1", "k:0", "52", "k:4", "k:1", "k:1", "Stanford", "k:0", "1996-06-15",
+        "harvard", "k:0", "k:1", "k:1", "k:b2", "k:b4", "k:b4", "k:b4", "k:b4", "k:b4", "k:b1",
+        "k:0", "k:0", "k:1", "k:b2", "k:1", "k:1", "k:b1", "k:b1", "k:0", "k:0", "k:1",
+        "k:result",
+    ]),
+    "second_generation_with_mistakes_en": ("en", [
+        "Canada", "thirty", "31", "k:9", "bachelor", "no", "maybe", "no", "Univ. of Toronto",
+        "k:0", "2099-01-01", "2017-06", "k:2", "back", "k:1", "back", "back", "k:0", "k:0",
+        "k:1", "k:b0", "abc", "800k", "3年", "k:b2", "k:b1", "k:b0", "k:b0", "k:1", "k:0",
+        "k:0", "k:b1", "k:0", "k:0", "k:1", "k:b0", "k:1", "k:0", "k:1",
+        "change:age", "29", "change:income", "1.2m", "k:0", "k:1", "k:b0", "k:0", "k:0", "k:1",
+        "k:b0", "k:1", "k:0", "k:1", "k:result",
+    ]),
+    "restart_midway_zh_hant": ("zh-hant", [
+        "k:c:MO", "22", "k:1", "restart", "k:c:JP", "27", "k:0", "k:1", "k:b0", "k:b1", "k:b0",
+        "k:1", "k:0", "k:1", "k:b0", "k:1", "k:1", "k:b0", "k:1", "k:0", "k:1", "k:result",
+    ]),
+}  # fmt: skip
+
+
+def _buttons(step: Step | Reply) -> str:
+    return " | ".join(f"[{b.key}] {b.label}" for b in step.buttons)
+
+
+def transcript(flow: QuestionFlow, lang: str, inputs: list[str]) -> str:
+    session: Session = flow.new_session(lang)
+    lines: list[str] = []
+
+    def show() -> None:
+        step = flow.step(session)
+        if step.kind == "question":
+            lines.append(f"Q {step.progress_text} <{step.state}> {step.prompt}")
+            if step.hint:
+                lines.append(f"  hint: {step.hint}")
+            lines.append(f"  buttons: {_buttons(step)}")
+            if step.current is not None:
+                lines.append(f"  current: {step.current} (selected {step.selected})")
+        elif step.kind == "summary":
+            lines.append(f"SUMMARY {step.prompt}")
+            lines.extend(f"  {r.label}: {r.answer}" for r in flow.summary(session))
+        else:
+            lines.append(f"RESULT {step.prompt}")
+            p = flow.profile(session)
+            lines.append(f"  profile: {p.model_dump_json(exclude={'as_of'}, exclude_none=True)}")
+
+    show()
+    for item in inputs:
+        lines.append(f"> {item}")
+        if item == "back":
+            session = flow.back(session)
+        elif item == "restart":
+            session = flow.restart(session)
+        elif item.startswith("change:"):
+            session = flow.change(session, item.removeprefix("change:"))
+        else:
+            reply = (
+                flow.answer(session, key=item[2:])
+                if item.startswith("k:")
+                else flow.answer(session, text=item)
+            )
+            if reply.message:
+                lines.append(f"  {'ok' if reply.accepted else 'again'}: {reply.message}")
+            if reply.buttons:
+                lines.append(f"  offered: {_buttons(reply)}")
+            if not reply.accepted:
+                continue
+            session = reply.session
+        show()
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(PERSONAS))
+def test_golden_transcript(flow: QuestionFlow, name: str) -> None:
+    lang, inputs = PERSONAS[name]
+    text = transcript(flow, lang, inputs)
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("REGEN_GOLDEN") == "1" or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"regenerate with REGEN_GOLDEN=1 ({path})"
+    assert text.rstrip().splitlines()[-2].startswith("RESULT"), "each persona reaches a result"
