@@ -22,3 +22,9 @@ def test_blocking_client_against_threaded_emulator(bot_api_thread: EmulatorThrea
         sent = client.post(f"{api}/sendMessage", json={"chat_id": ann.id, "text": "hi"})
         assert sent.status_code == 200
     assert t.run(emu.wait_for("hi", chat_id=ann, since=0)).text == "hi"
+
+
+def test_sync_test_gets_a_serving_emulator(bot_api) -> None:  # type: ignore[no-untyped-def]
+    with httpx.Client(trust_env=False, timeout=5) as client:
+        r = client.get(f"{bot_api.base_url}{bot_api.token}/getMe")
+    assert r.status_code == 200

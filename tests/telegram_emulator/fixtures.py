@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -15,8 +16,16 @@ from .transport import EmulatorRequest
 
 
 @pytest_asyncio.fixture
-async def bot_api() -> AsyncIterator[BotApiEmulator]:
-    """A running HTTP Bot API emulator on 127.0.0.1 (closed after the test)."""
+async def bot_api(request: pytest.FixtureRequest) -> AsyncIterator[BotApiEmulator]:
+    """A running HTTP Bot API emulator on 127.0.0.1 (closed after the test).
+
+    For a synchronous test function the emulator serves from its own thread (the test's event
+    loop does not run while a sync test blocks); async tests share its loop.
+    """
+    if not inspect.iscoroutinefunction(getattr(request, "function", None)):
+        with EmulatorThread() as t:
+            yield t.emu
+        return
     async with BotApiEmulator() as emu:
         yield emu
 
