@@ -13,11 +13,11 @@ import logging
 import signal
 import sys
 
-from bot.app import build_application
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
+from bot.app import build_application
 from bot.logs import configure_logging
 from bot.settings import Settings
 
@@ -44,13 +44,16 @@ def run(settings: Settings) -> int:
     return 0
 
 
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or a termination signal arrives)."""
+async def serve(
+    settings: Settings, stop: asyncio.Event | None = None, *, handle_signals: bool = True
+) -> None:
+    """Run until `stop` is set (or, with `handle_signals`, SIGTERM or SIGINT arrives)."""
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
 
     application = build_application(settings)
     await application.initialize()
