@@ -179,7 +179,7 @@ async def test_webhook_mode_checks_the_secret(bot_api, tmp_path):
         await emu.wait_for_call("setWebhook", timeout=10)
         user = emu.user(first_name="Mo", language_code="en")
         await user.send("/start")
-        q1 = await emu.wait_for("passport", chat_id=user, timeout=10)
+        await emu.wait_for("passport", chat_id=user, timeout=10)
         await user.send("Japan")
         await emu.wait_for("How old are you?", chat_id=user, timeout=10)
 
