@@ -37,8 +37,11 @@ def rss_bytes() -> int:
         return 0
 
 
-def run_session(flow: QuestionFlow, rng: random.Random, sizes: list[int]) -> tuple[int, float]:
-    """Walk one session to its result; returns (steps, seconds spent in the steps)."""
+def run_session(
+    flow: QuestionFlow, rng: random.Random, sizes: list[int], split: list[float] | None = None
+) -> tuple[int, float]:
+    """Walk one session to its result; returns (steps, seconds spent in the steps). `split`
+    accumulates [seconds in JSON load+dump, seconds in answer+step]."""
     stored = flow.new_session(rng.choice(("en", "zh-hant", "zh-hans"))).to_json()
     step = flow.step(Session.from_json(stored))
     steps = 0
@@ -53,10 +56,16 @@ def run_session(flow: QuestionFlow, rng: random.Random, sizes: list[int]) -> tup
             key, text = rng.choice(choices), None
         t0 = time.perf_counter()
         session = Session.from_json(stored)
+        t1 = time.perf_counter()
         reply = flow.answer(session, key=key, text=text)
         step = flow.step(reply.session)
+        t2 = time.perf_counter()
         stored = reply.session.to_json()
-        spent += time.perf_counter() - t0
+        t3 = time.perf_counter()
+        spent += t3 - t0
+        if split is not None:
+            split[0] += (t1 - t0) + (t3 - t2)
+            split[1] += t2 - t1
         steps += 1
     sizes.append(len(stored.encode("utf-8")))
     return steps, spent
@@ -68,9 +77,10 @@ def bench(flow: QuestionFlow, sessions: int, seed: int, checkpoints: tuple[int, 
     total_steps = 0
     total_time = 0.0
     memory: dict[int, int] = {}
+    split = [0.0, 0.0]
     gc.collect()
     for i in range(1, sessions + 1):
-        steps, spent = run_session(flow, rng, sizes)
+        steps, spent = run_session(flow, rng, sizes, split)
         total_steps += steps
         total_time += spent
         if i in checkpoints:
@@ -80,6 +90,8 @@ def bench(flow: QuestionFlow, sessions: int, seed: int, checkpoints: tuple[int, 
         "sessions": sessions,
         "steps": total_steps,
         "us_per_step": total_time / total_steps * 1e6,
+        "us_json": split[0] / total_steps * 1e6,
+        "us_logic": split[1] / total_steps * 1e6,
         "steps_per_session": total_steps / sessions,
         "bytes_mean": statistics.fmean(sizes),
         "bytes_max": max(sizes),
@@ -93,6 +105,7 @@ def report(title: str, r: dict) -> None:
     per = r["steps_per_session"]
     print(f"  sessions {r['sessions']:,}, steps {r['steps']:,} ({per:.1f} per session)")
     print(f"  {r['us_per_step']:.1f} µs per step (load JSON + answer + next step view + dump JSON)")
+    print(f"    of which {r['us_logic']:.1f} µs answer + step view, {r['us_json']:.1f} µs JSON")
     print(f"  stored session: mean {r['bytes_mean']:.0f} B, max {r['bytes_max']} B")
     for n, b in sorted(r["memory"].items()):
         print(f"  RSS after {n:,} finished sessions: {b / 2**20:.1f} MiB")
