@@ -147,7 +147,8 @@ IN_FORCE = CriterionSpec.model_construct(
 )
 
 
-def _in_force_criterion(result: ResolvedResult, outcome: Outcome) -> ResolvedCriterion:
+def _in_force_criterion(outcome: Outcome) -> ResolvedCriterion:
+    """The synthetic criterion of a scheme not (surely) open on the date evaluated."""
     return ResolvedCriterion(
         spec=IN_FORCE,
         fn=_fixed(outcome),
@@ -158,6 +159,10 @@ def _in_force_criterion(result: ResolvedResult, outcome: Outcome) -> ResolvedCri
         unconfirmed_values=[],
         scoped_unconfirmed={},
     )
+
+
+def _next_month(day: date) -> date:
+    return add_months(day.replace(day=1), 1)
 
 
 @lru_cache(maxsize=256)
@@ -175,16 +180,8 @@ def resolve(on: date) -> tuple[ResolvedResult, ...]:
         start = scheme.in_force_from
         if start is not None and on < start.date:
             in_force_key = "not_met"
-        elif (
-            start is not None
-            and start.precision == "month"
-            and (on.year, on.month)
-            == (
-                start.date.year,
-                start.date.month,
-            )
-        ):
-            in_force_key = "unknown"
+        elif start is not None and start.precision == "month" and on < _next_month(start.date):
+            in_force_key = "unknown"  # started that month, on a day we do not know
         for category in scheme.categories or [None]:
             crits = list(base)
             c_steps, c_caveats = list(steps), list(caveats)
@@ -197,10 +194,10 @@ def resolve(on: date) -> tuple[ResolvedResult, ...]:
                     apply_by = (category.apply_by["field"], int(category.apply_by["months"]))
             result = ResolvedResult(scheme, category, crits, c_steps, c_caveats, apply_by)
             if in_force_key == "not_met":
-                result.criteria = [_in_force_criterion(result, (False, "not_met"))]
+                result.criteria = [_in_force_criterion((False, "not_met"))]
                 result.next_steps, result.apply_by = [], None
             elif in_force_key == "unknown":
-                result.criteria = [_in_force_criterion(result, (None, "unknown")), *crits]
+                result.criteria = [_in_force_criterion((None, "unknown")), *crits]
             result.in_force_key = in_force_key
             result.in_force_date = start.date if start else None
             result.calls = tuple((c.fn, c.args) for c in result.criteria)
@@ -226,15 +223,6 @@ def _status(outcomes: list[Outcome], criteria: list[ResolvedCriterion]) -> str:
     if n_failed == 1 and criteria[failed].changeable:
         return "near_miss"
     return "no_match"
-
-
-def _assess(profile: Profile) -> list[tuple[ResolvedResult, list[Outcome], str]]:
-    out = []
-    for result in resolve(profile.as_of):
-        crits = result.criteria
-        outcomes = [c.fn(profile, c.args) for c in crits]
-        out.append((result, outcomes, _status(outcomes, crits)))
-    return out
 
 
 def fields_that_matter(profile: Profile) -> frozenset[str]:
