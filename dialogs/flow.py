@@ -792,6 +792,10 @@ class QuestionFlow:
         return Reply(session, False, f"{head}{space}{caveat}", buttons)
 
     def _answer_number(self, session: Session, q: Question, text: str) -> Reply:
+        typed = normalise(text)
+        for band in q.bands:  # a band's label typed out (or pasted) counts as pressing it
+            if typed in (normalise(label) for label in band.label.values()):
+                return self._accept(session, q, band.id)
         value = parse_amount(text) if q.unit == "hkd" else parse_number(text, q.unit or "count")
         if q.integer:
             if not float(value).is_integer():

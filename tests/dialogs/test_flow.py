@@ -109,6 +109,13 @@ def test_typed_amount_is_exact(flow: QuestionFlow) -> None:
     assert {r.question_id: r.answer for r in flow.summary(s)}["income"] == "HK$2,600,000"
 
 
+def test_band_label_typed(flow: QuestionFlow) -> None:
+    s = answer_path(flow, [*VN_BACHELOR[:9], "HK$2.5M or more"])
+    assert s.answers["income"] == "ge2_5m"
+    s = answer_path(flow, [*VN_BACHELOR[:9], "100萬至250萬港元"])
+    assert s.answers["income"] == "1m"
+
+
 def test_dont_know_is_null(flow: QuestionFlow) -> None:
     s = answer_path(flow, [*VN_BACHELOR[:9], "not sure"])
     assert s.answers["income"] is None
