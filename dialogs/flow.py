@@ -307,14 +307,18 @@ class QuestionFlow:
             sum(1 for q in self.questions[p + 1 :] if q.id not in self.conditions)
             for p in range(n + 1)
         ]
-        self._conditional_after = [
-            tuple(
-                (q.id, self.conditions[q.id])
-                for q in self.questions[p + 1 :]
-                if q.id in self.conditions
+        # Later conditional questions grouped by condition (several share one), so each
+        # distinct condition is evaluated once per estimate.
+        self._conditional_after: list[tuple[tuple[Condition, frozenset[str]], ...]] = []
+        for p in range(n + 1):
+            groups: dict[str, tuple[Condition, set[str]]] = {}
+            for q in self.questions[p + 1 :]:
+                if q.id in self.conditions:
+                    cond = self.conditions[q.id]
+                    groups.setdefault(cond.text, (cond, set()))[1].add(q.id)
+            self._conditional_after.append(
+                tuple((cond, frozenset(ids)) for cond, ids in groups.values())
             )
-            for p in range(n + 1)
-        ]
         self._infer = {
             q.id: [(compile_condition(i.when), i.value) for i in q.infer]
             for q in self.questions
@@ -928,9 +932,11 @@ class QuestionFlow:
         values = {r: self.value_of(r, v) for r, v in zip(reads, read, strict=True)}
         if matter is None:
             count = self._always_after[pos]
-            for qid, cond in self._conditional_after[pos]:
-                if qid in later or cond.test(values):
-                    count += 1
+            for cond, ids in self._conditional_after[pos]:
+                if cond.test(values):
+                    count += len(ids)
+                elif later:
+                    count += len(ids & later)
             return count
         count = 0
         for q in self.questions[pos + 1 :]:
