@@ -303,6 +303,15 @@ async def test_unknown_method_and_commands(bot_api: BotApiEmulator, bot: Bot) ->
                                                           "description": "Check"}]
     assert bot_api.commands_for("chat", chat_id=g.id)[0]["command"] == "settings"
     assert bot_api.commands[("default", "zh")][0]["description"] == "開始"
+    ann = bot_api.user(language_code="zh-hant", started=True)
+    assert [c["command"] for c in bot_api.effective_commands(ann)] == ["check"]
+    g.add_member(ann, "administrator")
+    assert [c["command"] for c in bot_api.effective_commands(g, ann)] == ["settings"]
+    other = bot_api.group("other")
+    other.add_bot()
+    assert [c["command"] for c in bot_api.effective_commands(other, ann)] == ["start"]  # zh
+    assert [c["command"] for c in bot_api.effective_commands(other, ann, "en")] == ["start",
+                                                                                  "help"]
     await bot.delete_my_commands(language_code="zh")
     assert await bot.get_my_commands(language_code="zh") == ()
     with pytest.raises(BadRequest, match=r"(?i)Bot_command_invalid"):

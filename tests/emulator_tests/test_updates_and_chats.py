@@ -169,6 +169,16 @@ async def test_user_media_and_edits(bot_api_core: EmulatorCore) -> None:
     assert msgs[4].text == "typo" and seen[5].edited_message.text == "fixed"
 
 
+async def test_in_process_file_download(bot_api_core: EmulatorCore) -> None:
+    u = bot_api_core.user(started=True)
+    async with bot_api_core.make_bot() as bot:
+        doc = await bot.send_document(u.id, b"data", filename="a.txt")
+        f = await bot.get_file(doc.document.file_id)
+        assert bytes(await f.download_as_bytearray()) == b"data"
+        assert bot_api_core.messages(doc.chat.id)[0].kind == "document"
+        assert bot_api_core.sent(bot_api_core.last(u)) == bot_api_core.sent(u)
+
+
 async def test_wait_for_timeout_message(bot_api_core: EmulatorCore) -> None:
     with pytest.raises(AssertionError, match="no bot message matching"):
         await bot_api_core.wait_for("never", timeout=0.05)

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from . import faults as _faults
 from .clock import Clock
@@ -665,7 +665,7 @@ class EmulatorCore:
     def chat_id_of(chat: Any) -> int:
         if isinstance(chat, int):
             return chat
-        if hasattr(chat, "chat_id") and not isinstance(chat, MessageRecord):
+        if hasattr(chat, "chat_id"):  # actors and MessageRecord
             return int(chat.chat_id)
         if hasattr(chat, "id"):
             return int(chat.id)
@@ -794,6 +794,36 @@ class EmulatorCore:
     ) -> list[dict[str, str]]:
         return self.commands.get((scope_key(scope, chat_id, user_id), language_code), [])
 
+    def effective_commands(
+        self, chat: Any, user: Any = None, language_code: str | None = None
+    ) -> list[dict[str, str]]:
+        """The command menu a user sees in a chat, resolved in Telegram's scope order."""
+        cid = self.chat_id_of(chat)
+        c = self.chats.get(cid)
+        if c is None:
+            return []
+        uid = self.chat_id_of(user) if user is not None else c.user_id
+        if language_code is None:
+            u = self.users.get(uid) if uid is not None else None
+            language_code = (u.language_code or "")[:2] if u else ""
+        if c.type == "private":
+            scopes = [f"chat:{cid}", "all_private_chats", "default"]
+        else:
+            m = c.members.get(uid) if uid is not None else None
+            admin = bool(m and m.is_admin)
+            scopes = [f"chat_member:{cid}:{uid}"]
+            if admin:
+                scopes.append(f"chat_administrators:{cid}")
+            scopes.append(f"chat:{cid}")
+            if admin:
+                scopes.append("all_chat_administrators")
+            scopes += ["all_group_chats", "default"]
+        for scope in scopes:
+            for lang in ([language_code] if language_code else []) + [""]:
+                if (scope, lang) in self.commands:
+                    return self.commands[(scope, lang)]
+        return []
+
     def reply_keyboard(self, chat: Any) -> list[list[str]] | None:
         c = self.chats.get(self.chat_id_of(chat))
         if not c or not c.reply_keyboard:
@@ -900,6 +930,8 @@ class EmulatorCore:
     ) -> tuple[int, bytes, str]:
         """Route an URL path like the Bot API server: /bot<token>/<method> and
         /file/bot<token>/<path>. Returns (status, body, content type)."""
+        if "%" in path:
+            path = unquote(path)
         m = re.match(r"^(?:.*)?/file/bot([^/]+)/(.+)$", path)
         if m:
             status, content = self.file_content(m.group(1), m.group(2))
