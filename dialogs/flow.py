@@ -408,7 +408,9 @@ class QuestionFlow:
         reads = set().union(*(c.reads for c in must + must_not))
         free = sorted(r for r in reads if self.index[r] <= source)
         domains = [self._domain(r) for r in free]
-        for combo in itertools.islice(itertools.product(*domains), 100_000):
+        for n, combo in enumerate(itertools.product(*domains)):
+            if n >= 100_000:
+                return True  # too many to try: keep the transition
             values = dict(zip(free, combo, strict=True))
             if all(c.test(values) for c in must) and not any(c.test(values) for c in must_not):
                 return True
@@ -442,6 +444,34 @@ class QuestionFlow:
         if q.kind == "date" and isinstance(answer, str):
             return date.fromisoformat(answer)
         return answer
+
+    def is_valid_answer(self, qid: str, answer: AnswerValue) -> bool:
+        """Whether a stored answer is one this flow could have given (stored sessions outlive
+        changes to the data; an answer that no longer fits is dropped and asked again)."""
+        q = self.by_id.get(qid)
+        if q is None:
+            return False
+        if answer is None:
+            return q.id in self._nullable
+        if q.picker == "country":
+            return isinstance(answer, str) and is_country_code(answer)
+        if q.kind in ("bool", "choice"):
+            return any(
+                o.value is answer or (type(o.value) is type(answer) and o.value == answer)
+                for o in self._options[qid]
+            )
+        if q.kind == "number":
+            if isinstance(answer, str):
+                return answer in self._bands[qid]
+            if isinstance(answer, bool) or not isinstance(answer, int | float):
+                return False
+            return (q.min or 0) <= answer <= (q.max if q.max is not None else 1e13)
+        if q.kind == "date":
+            try:
+                return EARLIEST_DATE <= date.fromisoformat(str(answer)) <= today_in_hong_kong()
+            except ValueError:
+                return False
+        return isinstance(answer, str)
 
     def _values(self, answers: Mapping[str, AnswerValue], before: int | None = None) -> dict:
         index = self.index
@@ -543,7 +573,7 @@ class QuestionFlow:
     def _replay(self, session: Session) -> tuple[str, list[str], dict[str, AnswerValue]]:
         """Derive the state from the answers alone: (state, questions on the path, answers
         with those that are no longer relevant removed)."""
-        answers = {k: v for k, v in session.answers.items() if k in self.index}
+        answers = {k: v for k, v in session.answers.items() if self.is_valid_answer(k, v)}
         visited: list[str] = []
         first = self.questions[0].id
         state = self._walk(answers, first, {}, visited, fire_first=False)

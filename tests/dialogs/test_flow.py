@@ -427,6 +427,20 @@ def test_irrelevant_stored_answers_are_ignored(flow: QuestionFlow) -> None:
     assert flow.profile(s).mainland_resident is False
 
 
+def test_answers_that_no_longer_fit_are_dropped_and_asked_again(flow: QuestionFlow) -> None:
+    stored = Session(
+        answers={"nationality": "VN", "age": 30, "education": "phd", "income": "gone"},
+        flow_version="old",
+    )
+    s = flow.resolve(stored)
+    assert s.answers == {"nationality": "VN", "age": 30}
+    assert flow.step(s).state == "education"
+    assert not flow.is_valid_answer("age", 200) and not flow.is_valid_answer("age", True)
+    assert flow.is_valid_answer("income", "1m") and flow.is_valid_answer("income", None)
+    assert not flow.is_valid_answer("graduated", "2999-01-01")
+    assert not flow.is_valid_answer("nope", 1)
+
+
 def test_new_session_defaults() -> None:
     s = Session.new("zh-CN")
     assert s.lang == "zh-hans" and s.revision == 0 and s.answers == {}
