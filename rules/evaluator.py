@@ -24,7 +24,14 @@ from rules.catalogue_models import (
 )
 from rules.dates import add_months
 from rules.i18n import DEFAULT_LANG, LANGS, Lang, normalise_lang
-from rules.predicates import PREDICATES, Outcome, Predicate, gpt_closeness, gpt_items
+from rules.predicates import (
+    GPT_ITEMS,
+    PREDICATES,
+    Outcome,
+    Predicate,
+    gpt_closeness,
+    gpt_values,
+)
 from rules.profile import Profile
 from rules.results import (
     STATUS_ORDER,
@@ -310,6 +317,7 @@ class Rendered:
     disclaimer: str
     texts: dict[str, str]
     gpt_labels: dict[str, str]
+    details: dict[tuple[Any, ...], str] = field(default_factory=dict)
 
 
 def _values(crits: list[ResolvedCriterion], lang: Lang) -> dict[str, Any]:
@@ -472,22 +480,31 @@ def _missing(
 
 
 def _qmas_points_detail(profile: Profile, r: Rendered, minimum: int | None) -> str | None:
-    """The counts behind the QMAS points criterion, and the nearest items still open."""
+    """The counts behind the QMAS points criterion, and the nearest items still open.
+
+    Unknown items come first (answering them is the cheapest way up), then unmet items by how
+    close the person is to the threshold. Texts are cached by counts and nearest items.
+    """
     if minimum is None:
         return None
-    items = gpt_items(profile)
-    yes = sum(1 for v in items.values() if v is True)
-    unknown = [k for k, v in items.items() if v is None]
-    need = max(minimum - yes, 0)
-    open_items = sorted(
-        (k for k, v in items.items() if v is not True),
-        key=lambda k: (items[k] is not None, -gpt_closeness(profile, k)),
-    )
-    closest = r.texts["list_sep"].join(r.gpt_labels[k] for k in open_items[:3])
-    return _format(
-        r.texts["qmas_points_detail"],
-        {"yes": yes, "need": need, "unknown": len(unknown), "closest": closest},
-    )
+    values = gpt_values(profile)
+    yes = values.count(True)
+    unknown = values.count(None)
+    nearest = [GPT_ITEMS[i] for i, v in enumerate(values) if v is None][:3]
+    if len(nearest) < 3:
+        unmet = [GPT_ITEMS[i] for i, v in enumerate(values) if v is False]
+        unmet.sort(key=lambda k: -gpt_closeness(profile, k))
+        nearest += unmet[: 3 - len(nearest)]
+    key = (yes, unknown, minimum, tuple(nearest))
+    text = r.details.get(key)
+    if text is None:
+        closest = r.texts["list_sep"].join(r.gpt_labels[k] for k in nearest)
+        text = _format(
+            r.texts["qmas_points_detail"],
+            {"yes": yes, "need": max(minimum - yes, 0), "unknown": unknown, "closest": closest},
+        )
+        r.details[key] = text
+    return text
 
 
 def _parts(
@@ -522,32 +539,42 @@ def _parts(
 _PARTS_CACHE_LIMIT = 4096
 
 
+_SCHEME_RESULT_FIELDS = set(SchemeResult.model_fields)
+
+
 def _render_result(
     rr: RenderedResult,
     profile: Profile,
     outcomes: tuple[Outcome, ...],
     lang: Lang,
     r: Rendered,
-) -> SchemeResult:
+) -> tuple[int, SchemeResult]:
+    """(status rank, result) for these outcomes; the hot path of `evaluate_profile`."""
     template = rr.parts.get(outcomes)
     if template is None:
         template = _template(rr, outcomes, lang, r)
         if len(rr.parts) < _PARTS_CACHE_LIMIT:
             rr.parts[outcomes] = template
-    data, dynamic = template
+    data, dynamic, rank = template
     data = data.copy()
+    # Fresh lists per result, so a caller may change one result without touching another.
     data["criteria"] = list(data["criteria"])
     data["missing"] = list(data["missing"])
     data["caveats"] = list(data["caveats"])
     data["next_steps"] = list(data["next_steps"])
     if dynamic:
         _add_profile_details(rr, profile, data, lang, r)
-    return _fast(SchemeResult, data)
+    obj = SchemeResult.__new__(SchemeResult)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", _SCHEME_RESULT_FIELDS)
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return rank, obj
 
 
 def _template(
     rr: RenderedResult, outcomes: tuple[Outcome, ...], lang: Lang, r: Rendered
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[dict[str, Any], bool, int]:
     """The result's data for these outcomes, and whether profile values must be added to it."""
     status, criteria, missing, caveats = _parts(rr, outcomes, lang, r)
     data = rr.head.copy()
@@ -561,7 +588,7 @@ def _template(
     dynamic = (points >= 0 and outcomes[points][0] is not True) or (
         status != "no_match" and (bool(rr.conditional_steps) or rr.resolved.apply_by is not None)
     )
-    return data, dynamic
+    return data, dynamic, STATUS_ORDER[status]
 
 
 def _add_profile_details(
@@ -629,12 +656,13 @@ def evaluate_profile(profile: Profile, lang: Lang = DEFAULT_LANG) -> Evaluation:
     if lang not in LANGS:  # be forgiving with codes such as "zh-HK" from Telegram
         lang = normalise_lang(lang)
     r = render_catalogue(profile.as_of, lang)
-    results = []
+    buckets: tuple[list[SchemeResult], ...] = ([], [], [], [])  # by STATUS_ORDER
     for rr in r.results:
         outcomes = tuple([fn(profile, args) for fn, args in rr.calls])
-        results.append(_render_result(rr, profile, outcomes, lang, r))
-    results.sort(key=lambda s: STATUS_ORDER[s.status])
-    hopeful = any(s.status in ("match", "possible") for s in results)
+        rank, res = _render_result(rr, profile, outcomes, lang, r)
+        buckets[rank].append(res)
+    hopeful = bool(buckets[0] or buckets[1])
+    results = [*buckets[0], *buckets[1], *buckets[2], *buckets[3]]
     return _fast(
         Evaluation,
         {
