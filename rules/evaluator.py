@@ -42,6 +42,9 @@ from rules.results import (
     SchemeResult,
 )
 
+# Per-outcome caches stop growing at this size (per result, date and language).
+_PARTS_CACHE_LIMIT = 4096
+
 # --- Date resolution (language-free) -------------------------------------------------------
 
 
@@ -71,6 +74,7 @@ class ResolvedResult:
     in_force_key: str | None = None  # set when the scheme is not (surely) in force on as_of
     in_force_date: date | None = None
     calls: tuple[tuple[Predicate, dict[str, Any]], ...] = ()
+    matter: dict[tuple[Outcome, ...], tuple[str, ...]] = field(default_factory=dict)
 
 
 def _fixed(outcome: Outcome) -> Predicate:
@@ -232,6 +236,18 @@ def _status(outcomes: list[Outcome], criteria: list[ResolvedCriterion]) -> str:
     return "no_match"
 
 
+def _candidate_fields(result: ResolvedResult, outcomes: tuple[Outcome, ...]) -> tuple[str, ...]:
+    """Fields read by the unknown criteria of a result that is not `no_match`."""
+    crits = result.criteria
+    if _status(list(outcomes), crits) == "no_match":
+        return ()
+    names: dict[str, None] = {}
+    for crit, (met, key) in zip(crits, outcomes, strict=True):
+        if met is None:
+            names.update(dict.fromkeys(crit.fields_for(key)))
+    return tuple(names)
+
+
 def fields_that_matter(profile: Profile) -> frozenset[str]:
     """Profile fields, still unanswered, whose answer could change some scheme's status.
 
@@ -240,16 +256,14 @@ def fields_that_matter(profile: Profile) -> frozenset[str]:
     """
     wanted: set[str] = set()
     for result in resolve(profile.as_of):
-        crits = result.criteria
-        outcomes = [fn(profile, args) for fn, args in result.calls]
-        if _status(outcomes, crits) == "no_match":
-            continue
-        for crit, (met, key) in zip(crits, outcomes, strict=True):
-            if met is None:
-                for name in crit.fields_for(key):
-                    if getattr(profile, name) is None:
-                        wanted.add(name)
-    return frozenset(wanted)
+        outcomes = tuple([fn(profile, args) for fn, args in result.calls])
+        candidates = result.matter.get(outcomes)
+        if candidates is None:
+            candidates = _candidate_fields(result, outcomes)
+            if len(result.matter) < _PARTS_CACHE_LIMIT:
+                result.matter[outcomes] = candidates
+        wanted.update(candidates)
+    return frozenset([name for name in wanted if getattr(profile, name) is None])
 
 
 # --- Rendering (per language) --------------------------------------------------------------
@@ -534,9 +548,6 @@ def _parts(
     )
     caveats = tuple(dict.fromkeys([*rr.caveats, *extra_caveats]))
     return status, tuple(criteria), missing, caveats
-
-
-_PARTS_CACHE_LIMIT = 4096
 
 
 _SCHEME_RESULT_FIELDS = set(SchemeResult.model_fields)
