@@ -7,11 +7,12 @@ import json
 import logging
 
 from pydantic import ValidationError
-from telegram import LinkPreviewOptions, Message, ReplyParameters, Update
+from telegram import InaccessibleMessage, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.outbox import edit_html, send_html
 from bot.screens import Screen
 from bot.store import SessionKey
 from bot.store.base import Transaction
@@ -19,8 +20,6 @@ from dialogs import QuestionFlow, Session
 from rules.i18n import LANGS, Lang, normalise_lang
 
 log = logging.getLogger(__name__)
-
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def is_private(update: Update) -> bool:
@@ -89,27 +88,20 @@ def last_result_json(session: Session, statuses: dict[str, str]) -> str:
     )
 
 
-async def send_screen(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen
-) -> Message:
+async def send_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> None:
     chat = update.effective_chat
     assert chat is not None
-    kwargs: dict = {}
-    thread = thread_of(update)
-    if thread:
-        kwargs["message_thread_id"] = thread
+    reply_to = None
     if not is_private(update) and update.effective_message is not None:
         # In groups the bot threads its reply to the person it is talking to.
-        kwargs["reply_parameters"] = ReplyParameters(
-            update.effective_message.message_id, allow_sending_without_reply=True
-        )
-    return await context.bot.send_message(
+        reply_to = update.effective_message.message_id
+    await send_html(
+        context.bot,
         chat.id,
         screen.text,
-        parse_mode="HTML",
-        reply_markup=screen.keyboard,
-        link_preview_options=NO_PREVIEW,
-        **kwargs,
+        screen.keyboard,
+        thread_id=thread_of(update) or None,
+        reply_to=reply_to,
     )
 
 
@@ -117,13 +109,13 @@ async def edit_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen
     """Edit the message whose button was pressed; fall back to a new message if it is gone."""
     query = update.callback_query
     assert query is not None
+    message = query.message
+    if message is None or isinstance(message, InaccessibleMessage):
+        await send_screen(update, context, screen)
+        return
     try:
-        await query.edit_message_text(
-            screen.text,
-            parse_mode="HTML",
-            reply_markup=screen.keyboard,
-            link_preview_options=NO_PREVIEW,
-        )
+        await edit_html(context.bot, message.chat.id, message.message_id, screen.text,
+                        screen.keyboard)  # fmt: skip
     except BadRequest as exc:
         text = str(exc).lower()
         if "not modified" in text:

@@ -91,7 +91,7 @@ async def _show(
 
 
 def _store_step(tx, flow: QuestionFlow, update: Update, session: Session) -> None:
-    finished = flow.step(session).kind == "result"
+    finished = flow.state_of(session) == "result"
     save_session(tx, session_key(update), session, finished=finished)
     if finished:
         _finish(tx, flow, update, session)
@@ -136,10 +136,10 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     choices = None
     async with svc.store.transaction() as tx:
         session, _ = load_session(tx, flow, session_key(update), update)
-        step = flow.step(session)
-        if data is None or data.revision != step.revision:
+        state_before = flow.state_of(session)
+        if data is None or data.revision != session.revision:
             stale = True
-        elif data.action == cb.ANSWER and data.arg1 == step.state:
+        elif data.action == cb.ANSWER and data.arg1 == state_before:
             reply = flow.answer(session, key=data.arg2)
             if reply.accepted:
                 session = reply.session
@@ -178,11 +178,11 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_screen(update, context, choices_screen(message, buttons, current, lang, owner))
         return
     screens = screens_for(svc, flow, session, owner, note)
-    if flow.step(session).kind == "result" and step.kind == "question" and step.question:
+    if flow.state_of(session) == "result" and state_before not in {"result", "summary"}:
         # Keep the last question readable above the result instead of overwriting it.
-        answer = flow.summary(session)
-        label = next((r.answer for r in answer if r.question_id == step.state), "")
-        await edit_screen(update, context, answered_screen(step.prompt, label, lang))
+        question = flow.by_id[state_before]
+        label = flow.answer_label(state_before, session.answers.get(state_before), lang)
+        await edit_screen(update, context, answered_screen(question.prompt[lang], label, lang))
         await _show(update, context, screens, edit=False)
         return
     await _show(update, context, screens, edit=True)

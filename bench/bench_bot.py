@@ -1,0 +1,213 @@
+"""Updates per second through the real Application, ours against a bare echo handler.
+
+Both bots run on the same harness: python-telegram-bot's Application with an in-process Bot API
+(the test emulator's core, no network); simulated users act on what the bot last sent them
+(buttons pressed by callback data, numbers typed), and each update goes through
+`Application.process_update`. Only time inside the bot is counted, so the harness's own work of
+choosing answers is excluded from both figures alike.
+
+    .venv/bin/python bench/bench_bot.py [--users 300]
+
+Targets: our cost per update at most 2x the bare handler's; 500 updates/s or more on one core
+with SQLite persistence on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.app import build_application
+from bot.settings import Settings
+from dialogs import QuestionFlow
+from tests.telegram_emulator import EmulatorCore, EmulatorRequest
+
+EXPORT = QuestionFlow.default().export()
+PROMPTS = [(q["prompt"]["en"], q) for q in EXPORT["questions"]]
+UNKNOWN_LABELS = {o["label"]["en"] for q in EXPORT["questions"] for o in q["options"]
+                  if o["value"] is None}  # fmt: skip
+
+
+def _question(text: str) -> dict | None:
+    found = [q for prompt, q in PROMPTS if prompt in text]
+    return max(found, key=lambda q: len(q["prompt"]["en"])) if found else None
+
+
+class FakeApiClock:
+    """Time spent inside the fake Bot API itself (validating HTML, storing messages), which the
+    real Telegram would spend on its own servers: reported apart so it can be excluded."""
+
+    def __init__(self, core: EmulatorCore) -> None:
+        self.spent = 0.0
+        original = core.call
+
+        async def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                self.spent += time.perf_counter() - start
+
+        core.call = timed  # type: ignore[method-assign]
+
+
+async def _feed(
+    app: Application, core: EmulatorCore, timings: list[float], net: list[float]
+) -> int:
+    clock: FakeApiClock = core.fake_api_clock  # type: ignore[attr-defined]
+    n = 0
+    while core.pending:
+        raw = core.pending.popleft()
+        update = Update.de_json(raw, app.bot)
+        before = clock.spent
+        start = time.perf_counter()
+        await app.process_update(update)
+        elapsed = time.perf_counter() - start
+        timings.append(elapsed)
+        net.append(elapsed - (clock.spent - before))
+        n += 1
+    return n
+
+
+async def _our_step(user, core: EmulatorCore) -> bool:
+    """One action for this user; False when they have their result."""
+    last = core.last(user)
+    if last is None:
+        await user.send("/start")
+        return True
+    text = last.text or ""
+    labels = [(t, d) for row in last.buttons for t, d in row]
+    if "Catalogue" in text:
+        return False
+    if any("See my result" in t for t, _ in labels):
+        await user.press(last, next(d for t, d in labels if "See my result" in t))
+        return True
+    q = _question(text)
+    if q is None:
+        raise RuntimeError(f"unexpected screen: {text[:200]!r}")
+    answer_buttons = [(t, d) for t, d in labels if d.startswith("a|")]
+    if q["id"] == "nationality":
+        await user.press(last, next(d for t, d in answer_buttons if t == "Vietnam"))
+    elif q["id"] == "age":
+        await user.send("34")
+    elif unknown := [d for t, d in answer_buttons if t in UNKNOWN_LABELS]:
+        await user.press(last, unknown[0])
+    elif answer_buttons:
+        await user.press(last, answer_buttons[0][1])
+    else:
+        await user.send("2")
+    return True
+
+
+async def bench_ours(users: int) -> tuple[int, list[float], list[float]]:
+    core = EmulatorCore()
+    core.fake_api_clock = FakeApiClock(core)  # type: ignore[attr-defined]
+    async with core:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(
+                _env_file=None, telegram_bot_token=core.token,
+                database_url=f"sqlite:///{tmp}/bench.sqlite3",
+            )  # fmt: skip
+            app = build_application(
+                settings, request=EmulatorRequest(core), get_updates_request=EmulatorRequest(core)
+            )
+            await app.initialize()
+            people = [core.user(first_name=f"U{i}", language_code="en") for i in range(users)]
+            active = list(people)
+            timings: list[float] = []
+            net: list[float] = []
+            total = 0
+            while active:
+                still = []
+                for user in active:
+                    if await _our_step(user, core):
+                        still.append(user)
+                total += await _feed(app, core, timings, net)
+                active = still
+            await app.shutdown()
+    return total, timings, net
+
+
+async def bench_bare(updates: int, users: int) -> tuple[int, list[float], list[float]]:
+    core = EmulatorCore()
+    core.fake_api_clock = FakeApiClock(core)  # type: ignore[attr-defined]
+    async with core:
+        app = (
+            Application.builder().token(core.token)
+            .request(EmulatorRequest(core)).get_updates_request(EmulatorRequest(core)).build()
+        )  # fmt: skip
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Again", callback_data="again")]])
+
+        async def echo(update: Update, _ctx) -> None:
+            await update.effective_message.reply_text(update.effective_message.text,
+                                                      reply_markup=keyboard)  # fmt: skip
+
+        async def press(update: Update, _ctx) -> None:
+            await update.callback_query.answer()
+            n = int(time.perf_counter_ns() % 1000)
+            await update.callback_query.edit_message_text(f"pressed {n}", reply_markup=keyboard)
+
+        app.add_handler(MessageHandler(filters.TEXT, echo))
+        app.add_handler(CallbackQueryHandler(press))
+        await app.initialize()
+        people = [core.user(first_name=f"U{i}") for i in range(users)]
+        timings: list[float] = []
+        net: list[float] = []
+        total = 0
+        step = 0
+        while total < updates:
+            for user in people:
+                last = core.last(user)
+                if last is None or step % 2 == 0:
+                    await user.send(f"hello {step}")
+                else:
+                    await user.press(last, "again")
+            step += 1
+            total += await _feed(app, core, timings, net)
+        await app.shutdown()
+    return total, timings, net
+
+
+def _report(name: str, n: int, timings: list[float]) -> float:
+    busy = sum(timings)
+    rate = n / busy
+    print(f"{name:>28}: {n:6d} updates, {rate:8.0f} updates/s of bot time, "
+          f"median {statistics.median(timings) * 1e3:.3f} ms, "
+          f"p99 {sorted(timings)[int(len(timings) * 0.99)] * 1e3:.3f} ms")  # fmt: skip
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=300)
+    args = parser.parse_args()
+    logging.disable(logging.INFO)  # one log line per update would measure the terminal
+    ours_n, ours_t, ours_net = asyncio.run(bench_ours(args.users))
+    bare_n, bare_t, bare_net = asyncio.run(bench_bare(ours_n, args.users))
+    print("time inside the Application, fake Bot API included:")
+    ours = _report("questionnaire bot (SQLite)", ours_n, ours_t)
+    bare = _report("bare echo handler", bare_n, bare_t)
+    print("the same without the fake Bot API's own work (Telegram's servers would do it):")
+    ours_x = _report("questionnaire bot (SQLite)", ours_n, ours_net)
+    bare_x = _report("bare echo handler", bare_n, bare_net)
+    print(f"cost per update, ours / bare: {bare / ours:.2f}x with the fake API, "
+          f"{bare_x / ours_x:.2f}x without (target <= 2.0)")  # fmt: skip
+    print(
+        f"our throughput: {ours:.0f} updates/s with the fake API, {ours_x:.0f} without "
+        "(target >= 500)"
+    )
+
+
+if __name__ == "__main__":
+    main()
