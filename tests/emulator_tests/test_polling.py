@@ -81,8 +81,8 @@ async def test_group_with_two_users(bot_api: BotApiEmulator) -> None:
         await ann.send(f"/check@{emu.bot.username}", chat=g)
         q = await emu.wait_for("Welcome, Ann", chat_id=g)
         assert q.reply_to is not None
-        await bob.send("/start", chat=g)
-        q2 = await emu.wait_for("Welcome, Bob", chat_id=g)
+        assert q.thread_id == q.reply_to and "is_topic_message" not in q.data  # reply thread
+        q2 = await bob.ask("/start", "Welcome, Bob", chat=g)
         # privacy mode: a plain message is not delivered, a reply to the bot is
         await bob.send("just chatting", chat=g)
         await bob.send("my answer", chat=g, reply_to=q2)

@@ -109,6 +109,9 @@ class User:
                 ) -> int | None:
         if thread_id is None and reply is not None and chat.is_forum:
             thread_id = reply.thread_id
+        if thread_id is None and reply is not None and chat.type == "supergroup":
+            # replies in ordinary supergroups belong to the replied message's thread
+            return reply.thread_id or reply.message_id
         if thread_id is not None:
             if not chat.is_forum:
                 raise ScriptError(f"chat {chat.id} is not a forum")
@@ -166,6 +169,13 @@ class User:
         if ents:
             content["entities"] = ents
         return await self._post(c, content, reply_to, thread_id)
+
+    async def ask(self, text: str, pred: Any = None, *, chat: Any = None, reply_to: Any = None,
+                  thread_id: int | None = None, timeout: float = 5.0) -> MessageRecord:
+        """Send ``text`` and wait for the bot's next new or edited message in that chat
+        (matching ``pred``: a callable, a substring or None)."""
+        msg = await self.send(text, chat=chat, reply_to=reply_to, thread_id=thread_id)
+        return await self.core.wait_for(pred, chat_id=msg.chat_id, timeout=timeout)
 
     async def press_keyboard(self, text: str, *, chat: Any = None, reply_to: Any = None,
                              thread_id: int | None = None) -> MessageRecord:

@@ -102,6 +102,9 @@ def thread_target(chat: ChatState, p: Params, reply: MessageRecord | None) -> in
     if tid is None:
         if reply is not None and chat.is_forum:
             return reply.thread_id
+        if reply is not None and chat.type == "supergroup":
+            # replies in ordinary supergroups belong to a reply thread (no is_topic_message)
+            return reply.thread_id or reply.message_id
         return None
     if chat.is_forum:
         if tid not in chat.topics:
