@@ -410,6 +410,28 @@ def test_session_json_round_trip_and_size(flow: QuestionFlow) -> None:
     assert max(sizes) <= 2048
 
 
+def test_even_a_session_answering_every_question_fits_in_2_kb(flow: QuestionFlow) -> None:
+    answers = {}
+    for q in flow.questions:  # the longest stored form each question can take
+        if q.kind == "date":
+            answers[q.id] = "2020-12-31"
+        elif q.bands:
+            answers[q.id] = max((b.id for b in q.bands), key=len)
+        elif q.kind == "number":
+            answers[q.id] = 1234567.5
+        else:
+            answers[q.id] = max((o.value for o in q.export_options()), key=lambda v: len(str(v)))
+    worst = Session(
+        lang="zh-hant",
+        revision=10**9,
+        answers=answers,
+        history=[*answers, "summary"],
+        state="result",
+        flow_version=flow.version,
+    )
+    assert len(worst.to_json().encode()) <= 2048
+
+
 def test_state_is_derived_from_answers_when_the_cache_is_stale(flow: QuestionFlow) -> None:
     s = answer_path(flow, VN_BACHELOR[:12])
     expected = flow.step(s).state
