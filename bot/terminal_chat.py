@@ -228,6 +228,11 @@ def render_result(flow: QuestionFlow, session: Session) -> Iterator[str]:
             for m in r.missing:
                 yield f"    {t.get('missing', lang)}: {m.text}"
             yield f"    {t.get('official_page', lang)}: {r.source} ({t.get('checked_on', lang, date=r.checked.isoformat())})"  # noqa: E501
+    no_fit = evaluation.with_status("no_match")
+    if no_fit:
+        yield ""
+        names = ", ".join(dict.fromkeys(r.short_name for r in no_fit))
+        yield t.get("not_fit", lang, names=names)
     yield ""
     yield evaluation.disclaimer or t.get("disclaimer", lang)
     if "immd.gov.hk" not in (evaluation.disclaimer or "immd.gov.hk"):
