@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache, partial
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -172,36 +172,42 @@ class SummaryRow:
 
 
 class _FlowMachine(Machine):
-    """A Machine that binds only the triggers to a model, not the `is_<state>` helpers: a
-    cursor is attached for one operation, and 40 helper methods per attachment would cost more
-    than the step itself."""
-
-    def _add_model_to_state(self, state: Any, model: Any) -> None:
-        pass
-
-    def _add_may_transition_func_for_trigger(self, trigger: str, model: Any) -> None:
-        pass
+    """A Machine whose `add_model` binds nothing to the model. The stock one adds `is_<state>`
+    and `may_<trigger>` helpers and a partial per trigger: ~45 attributes per attachment, more
+    than the step itself costs, for a cursor that lives for one operation."""
 
     def add_model(self, model: Any, initial: Any = None) -> None:
-        """`Machine.add_model` for one model, binding `trigger` and the event triggers only."""
+        """`Machine.add_model` for a `_Cursor`: its class already defines the triggers, so
+        attaching it only sets its state and registers it."""
         if initial is None:
             initial = self.initial
         if model in self.models:
             return
-        model.trigger = partial(self._get_trigger, model)
-        for name, event in self.events.items():
-            setattr(model, name, partial(event.trigger, model))
         self.set_state(initial, model=model)
         self.models.append(model)
 
 
 class _Cursor:
-    """The model attached to the machine for one operation."""
+    """The model attached to the machine for one operation. Its triggers are methods that
+    delegate to the machine's events, so attaching it binds nothing."""
 
-    __slots__ = ("answer", "back", "change", "may_trigger", "restart", "state", "trigger", "values")
+    __slots__ = ("machine", "state", "values")
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, machine: Machine, values: dict[str, Any]) -> None:
+        self.machine = machine
         self.values = values
+
+    def answer(self) -> bool:
+        return self.machine.events["answer"].trigger(self)
+
+    def back(self, target: str) -> bool:
+        return self.machine.events["back"].trigger(self, target=target)
+
+    def change(self, target: str) -> bool:
+        return self.machine.events["change"].trigger(self, target=target)
+
+    def restart(self) -> bool:
+        return self.machine.events["restart"].trigger(self)
 
 
 class _Relevant:
@@ -524,7 +530,7 @@ class QuestionFlow:
         `values`) and, with the rules skip, past questions whose field no longer matters, until
         an unanswered relevant question or the summary. Answers of questions passed over are
         removed from `answers`. Returns the state reached."""
-        cursor = _Cursor(values)
+        cursor = _Cursor(self.machine, values)
         m = self.machine
         m.add_model(cursor, initial=start)
         try:
@@ -625,7 +631,7 @@ class QuestionFlow:
 
     def restart(self, session: Session) -> Session:
         """Forget every answer; keep the language. The revision keeps growing."""
-        cursor = _Cursor({})
+        cursor = _Cursor(self.machine, {})
         self.machine.add_model(cursor, initial=self.state_of(session))
         try:
             cursor.restart()
@@ -655,7 +661,7 @@ class QuestionFlow:
                 break
         if target is None:
             return session
-        cursor = _Cursor({})
+        cursor = _Cursor(self.machine, {})
         self.machine.add_model(cursor, initial=current)
         try:
             cursor.back(target=target)
@@ -673,7 +679,7 @@ class QuestionFlow:
         if question_id not in path and question_id != state:
             raise ValueError(f"question {question_id!r} is not on this session's path")
         current = self.state_of(session)
-        cursor = _Cursor({})
+        cursor = _Cursor(self.machine, {})
         self.machine.add_model(cursor, initial=current)
         try:
             cursor.change(target=question_id)
@@ -715,7 +721,7 @@ class QuestionFlow:
         return self._answer_text(session, q, text.strip())
 
     def _to_result(self, session: Session) -> Session:
-        cursor = _Cursor({})
+        cursor = _Cursor(self.machine, {})
         self.machine.add_model(cursor, initial=SUMMARY)
         try:
             cursor.answer()
