@@ -50,6 +50,10 @@ and f"c:{question_id}:{revision}" for summary "change" buttons — at most ~40 b
 whose state or revision differs from `flow.step(session)`, treat the button as stale: show the
 current step again (the `error_stale` text exists for this).
 
+Threads: a flow attaches a cursor to its one machine for the length of a call and detaches it
+before returning (no awaits in between), so any number of asyncio tasks may share it; it is not
+meant to be called from several OS threads at once.
+
 Sessions: `answers` (question id -> value: option value, band id, number, ISO date, or null for
 "not sure") is the source of truth; the current state is derived by replaying them through the
 machine, and cached in `state` so that a normal step fires one trigger. Changing an early answer
