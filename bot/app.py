@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from bot import callbacks as cb
 from bot.commands import commands_for
-from bot.handlers import account, fallback, info, questionnaire
+from bot.handlers import account, fallback, info, questionnaire, schemes
 from bot.ordering import PerUserUpdateProcessor
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
@@ -43,10 +43,12 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("help", info.help_command))
     add(CommandHandler("about", info.about))
     add(CommandHandler("privacy", info.privacy))
+    add(CommandHandler("schemes", schemes.schemes))
     add(CommandHandler("language", account.language))
     add(CommandHandler("forget", account.forget))
     add(CallbackQueryHandler(account.language_button, pattern=_pattern(cb.LANGUAGE)))
     add(CallbackQueryHandler(account.forget_button, pattern=_pattern(cb.FORGET)))
+    add(CallbackQueryHandler(schemes.scheme_button, pattern=_pattern(cb.SCHEME)))
     # Every other button, including forged or unparsable data, goes to the questionnaire,
     # which answers stale or unknown buttons with "this button has expired".
     add(CallbackQueryHandler(questionnaire.answer_button))

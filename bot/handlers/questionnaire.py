@@ -115,6 +115,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         resumed = existed and bool(session.answers)
     greeting = "welcome_back" if resumed else "welcome"
     await send_screen(update, context, Screen(t(greeting, session.lang, name=user.first_name)))
+    if payload and payload not in DEEP_LINK_LANGS:
+        # t.me/BOT?start=ttps opens with that scheme's card (shared by advisers and channels).
+        from bot.handlers.schemes import card_screens, find_card
+
+        card = find_card(payload, session.lang)
+        if card is not None:
+            for screen in card_screens(card, session.lang):
+                await send_screen(update, context, screen)
     await _show(update, context, screens_for(svc, flow, session, owner_of(update)), edit=False)
 
 
