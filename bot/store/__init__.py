@@ -5,7 +5,7 @@ already acknowledged could be lost in a crash. Here every update's changes are c
 transaction before the bot replies.
 """
 
-from bot.store.base import SessionKey, Store, StoredSession, StoredUser
+from bot.store.base import SessionKey, Store, StoredChat, StoredSession, StoredUser
 from bot.store.factory import open_store
 
-__all__ = ["SessionKey", "Store", "StoredSession", "StoredUser", "open_store"]
+__all__ = ["SessionKey", "Store", "StoredChat", "StoredSession", "StoredUser", "open_store"]

@@ -30,6 +30,22 @@ class StoredUser:
     last_result: str | None  # JSON: the last finished result's answers and statuses
 
 
+@dataclass(slots=True)
+class StoredChat:
+    """A chat the bot has been in: type, title, language, whether the bot can still post there,
+    group settings (JSON) and, for a group upgraded to a supergroup, where it went."""
+
+    chat_id: int
+    type: str  # private | group | supergroup | channel
+    title: str | None = None
+    lang: str | None = None
+    active: bool = True
+    bot_admin: bool = False
+    registered: bool = False  # a channel registered by a bot admin for /post
+    settings: str = "{}"
+    migrated_to: int | None = None
+
+
 class Transaction(ABC):
     """One update's reads and writes; committed together when the block exits cleanly."""
 
@@ -51,6 +67,19 @@ class Transaction(ABC):
     @abstractmethod
     def save_last_result(self, user_id: int, result: str) -> None: ...
 
+    @abstractmethod
+    def load_chat(self, chat_id: int) -> StoredChat | None: ...
+
+    @abstractmethod
+    def save_chat(self, chat: StoredChat) -> None: ...
+
+    @abstractmethod
+    def move_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its sessions and settings follow it to the new id."""
+
+    @abstractmethod
+    def chats(self, *, types: tuple[str, ...], active: bool = True) -> list[StoredChat]: ...
+
 
 class Store(ABC):
     """Opened once per process. `transaction()` is the only way to read or write state."""
@@ -71,7 +100,8 @@ class Store(ABC):
 
     @abstractmethod
     async def forget_user(self, user_id: int) -> None:
-        """Delete every row about the user (sessions in every chat, language, last result)."""
+        """Delete every row about the user (sessions in every chat, language, last result, their
+        private chat's row)."""
 
     @abstractmethod
     async def purge_sessions(self, older_than_seconds: float) -> int:

@@ -14,7 +14,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.store.base import SessionKey, Store, StoredSession, StoredUser, Transaction
+from bot.store.base import (
+    SessionKey,
+    Store,
+    StoredChat,
+    StoredSession,
+    StoredUser,
+    Transaction,
+)
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry; append.
 MIGRATIONS: list[str] = [
@@ -37,6 +44,22 @@ MIGRATIONS: list[str] = [
         created_at  REAL NOT NULL,
         updated_at  REAL NOT NULL
     );
+    """,
+    # 2: where the bot is (private chats, groups, channels), with group settings.
+    """
+    CREATE TABLE chats (
+        chat_id     INTEGER PRIMARY KEY,
+        type        TEXT    NOT NULL,
+        title       TEXT,
+        lang        TEXT,
+        active      INTEGER NOT NULL DEFAULT 1,
+        bot_admin   INTEGER NOT NULL DEFAULT 0,
+        registered  INTEGER NOT NULL DEFAULT 0,
+        settings    TEXT    NOT NULL DEFAULT '{}',
+        migrated_to INTEGER,
+        updated_at  REAL    NOT NULL
+    );
+    CREATE INDEX chats_type ON chats (type, active);
     """,
 ]
 
@@ -90,6 +113,50 @@ class _SqliteTransaction(Transaction):
             " updated_at=excluded.updated_at",
             (user_id, result, self._now, self._now),
         )
+
+    def load_chat(self, chat_id: int) -> StoredChat | None:
+        row = self._db.execute(
+            "SELECT chat_id, type, title, lang, active, bot_admin, registered, settings,"
+            " migrated_to FROM chats WHERE chat_id=?",
+            (chat_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredChat(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]),
+                          bool(row[6]), row[7], row[8])  # fmt: skip
+
+    def save_chat(self, chat: StoredChat) -> None:
+        self._db.execute(
+            "INSERT INTO chats (chat_id, type, title, lang, active, bot_admin, registered,"
+            " settings, migrated_to, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET type=excluded.type, title=excluded.title,"
+            " lang=excluded.lang, active=excluded.active, bot_admin=excluded.bot_admin,"
+            " registered=excluded.registered, settings=excluded.settings,"
+            " migrated_to=excluded.migrated_to, updated_at=excluded.updated_at",
+            (chat.chat_id, chat.type, chat.title, chat.lang, int(chat.active),
+             int(chat.bot_admin), int(chat.registered), chat.settings, chat.migrated_to,
+             self._now),
+        )  # fmt: skip
+
+    def move_chat(self, old_id: int, new_id: int) -> None:
+        self._db.execute("UPDATE OR REPLACE sessions SET chat_id=? WHERE chat_id=?",
+                         (new_id, old_id))  # fmt: skip
+        old = self.load_chat(old_id)
+        if old is not None:
+            moved = StoredChat(new_id, "supergroup", old.title, old.lang, old.active,
+                               old.bot_admin, old.registered, old.settings, None)  # fmt: skip
+            self.save_chat(moved)
+            old.active = False
+            old.migrated_to = new_id
+            self.save_chat(old)
+
+    def chats(self, *, types: tuple[str, ...], active: bool = True) -> list[StoredChat]:
+        marks = ",".join("?" * len(types))
+        rows = self._db.execute(
+            f"SELECT chat_id FROM chats WHERE type IN ({marks}) AND active=?",
+            (*types, int(active)),
+        ).fetchall()
+        return [c for (cid,) in rows if (c := self.load_chat(cid)) is not None]
 
 
 class SqliteStore(Store):
@@ -158,6 +225,7 @@ class SqliteStore(Store):
             db = self._require()
             db.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM users WHERE user_id=?", (user_id,))
+            db.execute("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
 
     async def purge_sessions(self, older_than_seconds: float) -> int:
         async with self.transaction():
@@ -170,7 +238,7 @@ class SqliteStore(Store):
     async def count_rows_about(self, user_id: int) -> int:
         db = self._require()
         total = 0
-        for table, column in (("sessions", "user_id"), ("users", "user_id")):
+        for table, column in (("sessions", "user_id"), ("users", "user_id"), ("chats", "chat_id")):
             total += db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)
             ).fetchone()[0]

@@ -129,3 +129,29 @@ def test_committed_write_survives_kill_9(tmp_path):
 def test_unknown_database_url_is_a_clear_error():
     with pytest.raises(ValueError, match="DATABASE_URL"):
         open_store("mysql://x")
+
+
+async def test_chats_and_group_migration(store):
+    from bot.store import StoredChat
+
+    async with store.transaction() as tx:
+        tx.save_chat(StoredChat(-1, "group", "Career office", "zh-hant", settings='{"q": 1}'))
+        tx.save_session(SessionKey(-1, 7), "answers of 7")
+        tx.save_session(SessionKey(-1, 8, 0), "answers of 8")
+        tx.save_chat(StoredChat(-5, "channel", "News", registered=True, bot_admin=True))
+    async with store.transaction() as tx:
+        tx.move_chat(-1, -1001)
+    async with store.transaction() as tx:
+        new = tx.load_chat(-1001)
+        old = tx.load_chat(-1)
+        assert (new.type, new.title, new.lang, new.settings) == (
+            "supergroup",
+            "Career office",
+            "zh-hant",
+            '{"q": 1}',
+        )
+        assert old.active is False and old.migrated_to == -1001
+        assert tx.load_session(SessionKey(-1001, 7)).data == "answers of 7"
+        assert tx.load_session(SessionKey(-1, 7)) is None
+        assert [c.chat_id for c in tx.chats(types=("channel",))] == [-5]
+        assert [c.chat_id for c in tx.chats(types=("group", "supergroup"))] == [-1001]
