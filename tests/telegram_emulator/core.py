@@ -324,15 +324,16 @@ class EmulatorCore:
     def is_rate_limited_method(method: str) -> bool:
         return method not in RATE_EXEMPT and method.startswith(RATE_LIMITED_PREFIXES)
 
-    def consume_rate(self, chat_id: int) -> None:
-        """Called by send/edit handlers right before their effect. Raises 429 when over."""
+    def consume_rate(self, chat_id: int) -> float:
+        """Called by send/edit handlers right before their effect. Raises 429 when over.
+        Returns the emulated time the send counts at."""
         lim = self._limits
         if (
             lim.global_per_second is None
             and lim.per_chat_per_second is None
             and lim.per_group_per_minute is None
         ):
-            return
+            return self.clock.now()
         now = self.clock.now()
         checks: list[tuple[deque[float], float, float]] = []
         if lim.global_per_second is not None:
@@ -356,6 +357,7 @@ class EmulatorCore:
             raise too_many_requests(max(1, math.ceil(wait)))
         for window, _, _ in checks:
             window.append(now)
+        return now
 
     # ------------------------------------------------------------------ updates
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -581,6 +583,7 @@ class EmulatorCore:
         parse_mode: str | None = None,
         reply_markup: dict[str, Any] | None = None,
         message_id: int | None = None,
+        sent_at: float | None = None,
     ) -> MessageRecord:
         mid = message_id if message_id is not None else chat.take_message_id()
         data: dict[str, Any] = {"message_id": mid}
@@ -607,6 +610,7 @@ class EmulatorCore:
         )
         if reply_markup:
             rec.meta["reply_markup"] = reply_markup
+        rec.sent_at = self.clock.now() if sent_at is None else sent_at
         chat.messages[mid] = rec
         return rec
 

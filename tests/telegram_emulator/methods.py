@@ -126,16 +126,16 @@ def deliver(
 ) -> dict[str, Any]:
     reply = reply_target(core, chat, p)
     thread = thread_target(chat, p, reply)
-    core.consume_rate(chat.id)
+    at = core.consume_rate(chat.id)
     if chat.type == "channel":
         rec = core.add_message(
             chat, content, sender=None, sender_chat=chat, reply_to=reply, thread_id=thread,
-            raw_text=raw_text, parse_mode=p.str("parse_mode"), reply_markup=markup,
+            raw_text=raw_text, parse_mode=p.str("parse_mode"), reply_markup=markup, sent_at=at,
         )
     else:
         rec = core.add_message(
             chat, content, sender=core.bot, reply_to=reply, thread_id=thread,
-            raw_text=raw_text, parse_mode=p.str("parse_mode"), reply_markup=markup,
+            raw_text=raw_text, parse_mode=p.str("parse_mode"), reply_markup=markup, sent_at=at,
         )
     for flag in ("protect_content", "disable_notification"):
         if p.bool(flag):

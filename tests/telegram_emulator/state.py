@@ -149,6 +149,7 @@ class MessageRecord:
         self.deleted = False
         self.history: list[dict[str, Any]] = []  # previous versions of `data`
         self.meta: dict[str, Any] = {}
+        self.sent_at: float = 0.0  # emulated clock (emu.clock.now()) when it was sent
 
     # -- views ---------------------------------------------------------------------------
     @property
