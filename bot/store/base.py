@@ -80,6 +80,14 @@ class Transaction(ABC):
     @abstractmethod
     def chats(self, *, types: tuple[str, ...], active: bool = True) -> list[StoredChat]: ...
 
+    @abstractmethod
+    def save_handoff(self, user_id: int, chat_id: int, thread_id: int) -> None:
+        """The user's group session moves to their private chat (one pending move per user)."""
+
+    @abstractmethod
+    def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
+        """The group (chat id, thread id) the user's private session came from, forgotten."""
+
 
 class Store(ABC):
     """Opened once per process. `transaction()` is the only way to read or write state."""

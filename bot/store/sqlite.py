@@ -61,6 +61,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX chats_type ON chats (type, active);
     """,
+    # 3: a group session continued in a private chat (sensitive questions are never asked in a
+    # group); remembers the group so a finished result can be announced there if it allows.
+    """
+    CREATE TABLE handoffs (
+        user_id    INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL,
+        thread_id  INTEGER NOT NULL DEFAULT 0,
+        created_at REAL    NOT NULL
+    );
+    """,
 ]
 
 
@@ -150,6 +160,23 @@ class _SqliteTransaction(Transaction):
             old.migrated_to = new_id
             self.save_chat(old)
 
+    def save_handoff(self, user_id: int, chat_id: int, thread_id: int) -> None:
+        self._db.execute(
+            "INSERT INTO handoffs (user_id, chat_id, thread_id, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET chat_id=excluded.chat_id,"
+            " thread_id=excluded.thread_id, created_at=excluded.created_at",
+            (user_id, chat_id, thread_id, self._now),
+        )
+
+    def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
+        row = self._db.execute(
+            "SELECT chat_id, thread_id FROM handoffs WHERE user_id=?", (user_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        self._db.execute("DELETE FROM handoffs WHERE user_id=?", (user_id,))
+        return row[0], row[1]
+
     def chats(self, *, types: tuple[str, ...], active: bool = True) -> list[StoredChat]:
         marks = ",".join("?" * len(types))
         rows = self._db.execute(
@@ -226,6 +253,7 @@ class SqliteStore(Store):
             db.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM users WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
+            db.execute("DELETE FROM handoffs WHERE user_id=?", (user_id,))
 
     async def purge_sessions(self, older_than_seconds: float) -> int:
         async with self.transaction():
@@ -238,7 +266,9 @@ class SqliteStore(Store):
     async def count_rows_about(self, user_id: int) -> int:
         db = self._require()
         total = 0
-        for table, column in (("sessions", "user_id"), ("users", "user_id"), ("chats", "chat_id")):
+        about = (("sessions", "user_id"), ("users", "user_id"), ("chats", "chat_id"),
+                 ("handoffs", "user_id"))  # fmt: skip
+        for table, column in about:
             total += db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)
             ).fetchone()[0]
