@@ -105,3 +105,17 @@ async def test_group_with_two_users(bot_api: BotApiEmulator) -> None:
     assert statuses == [("left", "member"), ("member", "kicked")]
     texts = [u.message.text for u in seen if getattr(u, "message", None) is not None]
     assert "just chatting" not in texts and "my answer" in texts
+
+
+async def test_concurrent_users_do_not_hide_each_others_replies(bot_api_core: EmulatorCore) -> None:
+    emu = bot_api_core
+    app = add_handlers(app_builder(emu).build())
+    users = [emu.user(first_name=f"U{i}") for i in range(20)]
+    async with polling(app):
+        for u in users:  # every action marks only its own chat
+            await u.send("/start")
+        for u in users:
+            assert (await emu.wait_for("Welcome", chat_id=u)).chat_id == u.id
+        emu.mark()  # an explicit mark: only later messages count, in every chat
+        with pytest.raises(AssertionError):
+            await emu.wait_for("Welcome", chat_id=users[0], timeout=0.05)

@@ -146,7 +146,7 @@ class User:
         rec = self.core.add_message(
             chat, content, sender=self.state, reply_to=reply, thread_id=thread
         )
-        self.core.mark()
+        self.core.mark(chat.id)
         if self._bot_sees(chat, rec):
             self.core.push_update("message", rec.data)
         await asyncio.sleep(0)
@@ -261,7 +261,7 @@ class User:
         else:
             rec.data.pop("entities", None)
         rec.data["edit_date"] = int(self.core.clock.time())
-        self.core.mark()
+        self.core.mark(chat.id)
         if self._bot_sees(chat, rec):
             self.core.push_update("edited_message", rec.data)
         await asyncio.sleep(0)
@@ -313,7 +313,7 @@ class User:
             "chat_instance": str((abs(chat_state.id) * 7919 + 17) % 10**18),
             "data": found["callback_data"],
         }
-        self.core.mark()
+        self.core.mark(chat_state.id)
         self.core.push_update("callback_query", payload)
         await asyncio.sleep(0)
         return cb
@@ -342,7 +342,7 @@ class User:
     def _my_chat_member(self, chat: ChatState, old: MemberState, new: MemberState) -> None:
         core = self.core
         bot = core.bot.to_dict()
-        core.mark()
+        core.mark(chat.id)
         core.push_update(
             "my_chat_member",
             {
@@ -365,7 +365,7 @@ def _bot_member_update(core: EmulatorCore, chat: ChatState, by: UserState | None
         "old_chat_member": member_dict(bot, old, chat.type),
         "new_chat_member": member_dict(bot, new, chat.type),
     }
-    core.mark()
+    core.mark(chat.id)
     core.push_update("my_chat_member", payload)
 
 
@@ -432,7 +432,7 @@ class Group:
     def _announce_member(self, user: User, old: MemberState, new: MemberState) -> None:
         core = self.core
         chat = self.state
-        core.mark()
+        core.mark(chat.id)
         if chat.bot_member.is_admin:
             core.push_update(
                 "chat_member",
@@ -504,7 +504,8 @@ class Group:
         new.bot_member = MemberState(bm.status, dict(bm.rights))
         new.migrated_from = self.id
         new_actor.owner = self.owner
-        core.mark()
+        core.mark(self.id)
+        core.mark(new.id)
         old_msg = core.add_message(self.state, {"migrate_to_chat_id": new.id}, sender=by.state)
         self.state.migrated_to = new.id
         if self.state.bot_member.present:
@@ -530,7 +531,7 @@ class Group:
             thread_id=mid,
         )
         if self.state.bot_member.present:
-            self.core.mark()
+            self.core.mark(self.state.id)
             self.core.push_update("message", rec.data)
         return mid
 
@@ -589,7 +590,7 @@ class Channel:
         if ents:
             content["entities"] = ents
         rec = self.core.add_message(self.state, content, sender=None, sender_chat=self.state)
-        self.core.mark()
+        self.core.mark(self.state.id)
         if self.state.bot_member.is_admin:
             self.core.push_update("channel_post", rec.data)
         await asyncio.sleep(0)
@@ -600,7 +601,7 @@ class Channel:
         rec.history.append(rec.snapshot())
         rec.data["text"] = text
         rec.data["edit_date"] = int(self.core.clock.time())
-        self.core.mark()
+        self.core.mark(self.state.id)
         if self.state.bot_member.is_admin:
             self.core.push_update("edited_channel_post", rec.data)
         await asyncio.sleep(0)

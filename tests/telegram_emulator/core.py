@@ -169,6 +169,8 @@ class EmulatorCore:
         self.delivered: dict[int, int] = {}  # chat_id -> messages the bot delivered there
         self._events: list[tuple[str, MessageRecord]] = []
         self._mark = 0  # events before this index are "old" for wait_for
+        self._chat_marks: dict[int, int] = {}  # the same, per chat of the last action there
+        self._base_mark = 0  # the last explicit emu.mark()
         self._event_waiters: list[tuple[Callable[[MessageRecord], bool], int | None, Any]] = []
         self._request_waiters: list[tuple[Callable[[RequestRecord], bool], Any]] = []
 
@@ -660,9 +662,16 @@ class EmulatorCore:
                 fut.set_result(rec)
                 self._request_waiters.remove(waiter)
 
-    def mark(self) -> int:
-        """Start a new 'since' point for wait_for (done automatically on every user action)."""
+    def mark(self, chat_id: int | None = None) -> int:
+        """Start a new 'since' point for wait_for (done automatically on every scripted action,
+        for that action's chat: concurrent users in different chats do not hide each other's
+        replies)."""
         self._mark = len(self._events)
+        if chat_id is not None:
+            self._chat_marks[chat_id] = self._mark
+        else:
+            self._base_mark = self._mark
+            self._chat_marks.clear()
         return self._mark
 
     @staticmethod
@@ -732,7 +741,12 @@ class EmulatorCore:
         else:
             fn = pred
         cid = self.chat_id_of(chat_id) if chat_id is not None else None
-        start = self._mark if since is None else since
+        if since is not None:
+            start = since
+        elif cid is not None:
+            start = self._chat_marks.get(cid, self._base_mark)
+        else:
+            start = self._mark
         for kind, rec in self._events[start:]:
             if kind == "delete" or rec.deleted or (cid is not None and rec.chat_id != cid):
                 continue
