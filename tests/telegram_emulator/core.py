@@ -170,7 +170,6 @@ class EmulatorCore:
         self._events: list[tuple[str, MessageRecord]] = []
         self._mark = 0  # events before this index are "old" for wait_for
         self._chat_marks: dict[int, int] = {}  # the same, per chat of the last action there
-        self._base_mark = 0  # the last explicit emu.mark()
         self._event_waiters: list[tuple[Callable[[MessageRecord], bool], int | None, Any]] = []
         self._request_waiters: list[tuple[Callable[[RequestRecord], bool], Any]] = []
 
@@ -670,7 +669,6 @@ class EmulatorCore:
         if chat_id is not None:
             self._chat_marks[chat_id] = self._mark
         else:
-            self._base_mark = self._mark
             self._chat_marks.clear()
         return self._mark
 
@@ -744,7 +742,9 @@ class EmulatorCore:
         if since is not None:
             start = since
         elif cid is not None:
-            start = self._chat_marks.get(cid, self._base_mark)
+            # a chat with no action of its own (e.g. a broadcast recipient): since the latest
+            # action anywhere
+            start = self._chat_marks.get(cid, self._mark)
         else:
             start = self._mark
         for kind, rec in self._events[start:]:
