@@ -300,10 +300,24 @@ class User:
             raise ScriptError(f"no button {button!r} on {rec!r}; buttons: {rec.buttons}")
         if "callback_data" not in found:
             raise ScriptError(f"button {button!r} is not a callback button: {found}")
+        return await self._callback(chat_state, rec, found["callback_data"])
+
+    async def press_data(self, message: MessageRecord, data: str) -> CallbackRecord:
+        """A callback query with arbitrary ``data`` on ``message`` (a stale client or a forged
+        button), whatever the message's keyboard says."""
+        chat_state = self.core.chats[message.chat_id]
+        rec = chat_state.messages.get(message.message_id)
+        if rec is None or rec.deleted:
+            raise ScriptError(f"message {message.message_id} does not exist (deleted?)")
+        return await self._callback(chat_state, rec, data)
+
+    async def _callback(self, chat_state: ChatState, rec: MessageRecord, data: str
+                        ) -> CallbackRecord:
+        mid = rec.message_id
         qid = str(next(self.core._query_ids))
         cb = CallbackRecord(
             id=qid, user_id=self.id, chat_id=chat_state.id, message_id=mid,
-            data=found["callback_data"], created=self.core.clock.now(),
+            data=data, created=self.core.clock.now(),
         )
         self.core.callbacks[qid] = cb
         payload = {
@@ -311,7 +325,7 @@ class User:
             "from": self.state.to_dict(),
             "message": rec.data,
             "chat_instance": str((abs(chat_state.id) * 7919 + 17) % 10**18),
-            "data": found["callback_data"],
+            "data": data,
         }
         self.core.mark(chat_state.id)
         self.core.push_update("callback_query", payload)
