@@ -194,6 +194,8 @@ async def test_callback_query_rules(bot_api: BotApiEmulator, bot: Bot) -> None:
 
     with pytest.raises(ScriptError, match=r"(?i)no button"):
         await u.press(m.message_id, "missing")
+    forged = await u.press_data(bot_api.last(u), "forged")
+    assert bot_api.all_updates[-1]["callback_query"]["data"] == forged.data == "forged"
 
 
 async def test_chat_rules(bot_api: BotApiEmulator, bot: Bot) -> None:
