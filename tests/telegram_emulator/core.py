@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import inspect
 import itertools
 import json
@@ -31,6 +30,7 @@ from .state import (
     MessageRecord,
     RequestRecord,
     UserState,
+    copy_json,
 )
 
 log = logging.getLogger("telegram_emulator")
@@ -363,7 +363,7 @@ class EmulatorCore:
     # ------------------------------------------------------------------ updates
     def push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         # a snapshot: later edits of the message must not change an update already queued
-        update = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
+        update = {"update_id": next(self._update_ids), kind: copy_json(payload)}
         self.all_updates.append(update)
         self.pending.append(update)
         for fut in self._update_waiters:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 from .markup import inline_buttons
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of plain JSON data (much faster than copy.deepcopy)."""
+    t = type(value)
+    if t is dict:
+        return {k: copy_json(v) for k, v in value.items()}
+    if t is list:
+        return [copy_json(v) for v in value]
+    return value
 
 
 @dataclass
@@ -217,7 +226,7 @@ class MessageRecord:
         return f["id"] if f else None
 
     def snapshot(self) -> dict[str, Any]:
-        return copy.deepcopy(self.data)
+        return copy_json(self.data)
 
     def to_dict(self) -> dict[str, Any]:
         return self.data
