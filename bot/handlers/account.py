@@ -9,7 +9,7 @@ from bot import callbacks as cb
 from bot.commands import commands_for
 from bot.handlers.common import edit_screen, load_session, save_session, send_screen, session_key
 from bot.handlers.common import user_lang as stored_lang
-from bot.handlers.questionnaire import screens_for
+from bot.handlers.questionnaire import show_step
 from bot.logs import logged
 from bot.screens import Screen, forget_screen, language_screen
 from bot.services import services
@@ -47,9 +47,7 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         # Telegram's per-language menus only know two-letter codes; a per-chat menu is exact.
         await context.bot.set_my_commands(commands_for(lang), scope=BotCommandScopeChat(chat.id))
     if existed and session.answers:
-        owner = None if chat is None or chat.type == "private" else update.effective_user.id
-        for screen in screens_for(svc, svc.flow, session, owner):
-            await send_screen(update, context, screen)
+        await show_step(update, context, session)
 
 
 @logged("forget")

@@ -3,23 +3,27 @@ sending or editing a screen without tripping over Telegram's edge cases."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 from pydantic import ValidationError
 from telegram import InaccessibleMessage, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.outbox import edit_html, send_html
 from bot.screens import Screen
+from bot.services import services
 from bot.store import SessionKey
 from bot.store.base import Transaction
 from dialogs import QuestionFlow, Session
 from rules.i18n import LANGS, Lang, normalise_lang
 
 log = logging.getLogger(__name__)
+
+MAX_RETRIES = 3
 
 
 def is_private(update: Update) -> bool:
@@ -56,6 +60,12 @@ def user_lang(tx: Transaction, update: Update) -> Lang:
     stored = tx.load_user(user.id)
     if stored and stored.lang in LANGS:
         return stored.lang  # type: ignore[return-value]
+    chat = update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        # A group's default language applies to members who never chose one themselves.
+        group = tx.load_chat(chat.id)
+        if group is not None and group.lang in LANGS:
+            return group.lang  # type: ignore[return-value]
     return normalise_lang(user.language_code)
 
 
@@ -88,6 +98,37 @@ def last_result_json(session: Session, statuses: dict[str, str]) -> str:
     )
 
 
+def is_group_chat(chat_id: int, chat_type: str | None) -> bool:
+    return chat_type in {ChatType.GROUP, ChatType.SUPERGROUP}
+
+
+async def _paced(context: ContextTypes.DEFAULT_TYPE, update: Update, call) -> object:
+    """Run a send or edit within the group's rate, retrying after Telegram's RetryAfter."""
+    chat = update.effective_chat
+    pacer = services(context).pacer
+    group = chat is not None and is_group_chat(chat.id, chat.type)
+    for attempt in range(MAX_RETRIES + 1):
+        if group:
+            await pacer.acquire(chat.id)
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == MAX_RETRIES:
+                raise
+            wait = _seconds(exc.retry_after)
+            if group:
+                pacer.penalise(chat.id, wait)
+            else:
+                await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _seconds(value: object) -> float:
+    # RetryAfter.retry_after is an int today and a timedelta in newer releases.
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
+
+
 async def send_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> None:
     chat = update.effective_chat
     assert chat is not None
@@ -95,13 +136,13 @@ async def send_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen
     if not is_private(update) and update.effective_message is not None:
         # In groups the bot threads its reply to the person it is talking to.
         reply_to = update.effective_message.message_id
-    await send_html(
-        context.bot,
-        chat.id,
-        screen.text,
-        screen.keyboard,
-        thread_id=thread_of(update) or None,
-        reply_to=reply_to,
+    thread = thread_of(update) or None
+    await _paced(
+        context,
+        update,
+        lambda: send_html(
+            context.bot, chat.id, screen.text, screen.keyboard, thread_id=thread, reply_to=reply_to
+        ),
     )
 
 
@@ -114,8 +155,13 @@ async def edit_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen
         await send_screen(update, context, screen)
         return
     try:
-        await edit_html(context.bot, message.chat.id, message.message_id, screen.text,
-                        screen.keyboard)  # fmt: skip
+        await _paced(
+            context,
+            update,
+            lambda: edit_html(
+                context.bot, message.chat.id, message.message_id, screen.text, screen.keyboard
+            ),
+        )
     except BadRequest as exc:
         text = str(exc).lower()
         if "not modified" in text:

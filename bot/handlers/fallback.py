@@ -7,30 +7,30 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import is_private, load_session, owner_of, send_screen, session_key
-from bot.handlers.questionnaire import screens_for
+from bot.handlers.common import is_private, load_session, send_screen, session_key
+from bot.handlers.questionnaire import show_step
 from bot.logs import logged, update_kind
 from bot.screens import Screen
 from bot.services import services
 from bot.texts import t
+from dialogs import Session
 
 log = logging.getLogger(__name__)
 
 
-async def _current_screens(update: Update, context: ContextTypes.DEFAULT_TYPE):
+async def _current_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Session:
     svc = services(context)
     async with svc.store.transaction() as tx:
         session, _ = load_session(tx, svc.flow, session_key(update), update)
-    return session, screens_for(svc, svc.flow, session, owner_of(update))
+    return session
 
 
 @logged("unsupported_message")
 async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice, files…: say what works, then show the current question."""
-    session, screens = await _current_screens(update, context)
+    session = await _current_session(update, context)
     await send_screen(update, context, Screen(t("unsupported_message", session.lang)))
-    for screen in screens:
-        await send_screen(update, context, screen)
+    await show_step(update, context, session)
 
 
 @logged("unknown_command")
@@ -56,10 +56,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        session, screens = await _current_screens(update, context)
+        session = await _current_session(update, context)
         await send_screen(update, context, Screen(t("internal_error", session.lang)))
         if is_private(update) or update.callback_query is not None:
-            for screen in screens:
-                await send_screen(update, context, screen)
+            await show_step(update, context, session)
     except Exception:  # the apology itself failed: nothing more to do than log it
         log.exception("error handler failed")

@@ -9,21 +9,28 @@ acknowledged is already on disk.
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot import callbacks as cb
+from bot.group_settings import SENSITIVE_FIELDS, settings_of
 from bot.handlers.common import (
     edit_screen,
+    is_private,
     last_result_json,
     load_session,
     owner_of,
     save_session,
     send_screen,
     session_key,
+    user_lang,
 )
 from bot.logs import logged
+from bot.outbox import send_html
 from bot.screens import (
     Screen,
     answered_screen,
@@ -33,9 +40,13 @@ from bot.screens import (
     summary_screen,
 )
 from bot.services import Services, services
+from bot.store import SessionKey
 from bot.texts import t
 from dialogs import QuestionFlow, Session
+from rules.i18n import LANGS
 from rules.profile import today_in_hong_kong
+
+log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 500
 # /start payloads that choose a language (t.me/BOT?start=zh-hant).
@@ -52,15 +63,20 @@ DEEP_LINK_LANGS = {
 def screens_for(
     svc: Services, flow: QuestionFlow, session: Session, owner: int | None, note: str | None = None
 ) -> list[Screen]:
-    """What to show for the session's current step."""
+    """What to show for the session's current step (as in a private chat)."""
     step = flow.step(session)
     if step.kind == "question":
         return [question_screen(step, session.lang, owner, note)]
     if step.kind == "summary":
         return [summary_screen(flow, session, owner)]
-    evaluation = flow.result(session)
+    return _result_screens(svc, flow, session, owner)
+
+
+def _result_screens(
+    svc: Services, flow: QuestionFlow, session: Session, owner: int | None
+) -> list[Screen]:
     return result_screens(
-        evaluation,
+        flow.result(session),
         session,
         owner,
         today=today_in_hong_kong(),
@@ -68,14 +84,49 @@ def screens_for(
     )
 
 
-def _finish(tx, flow: QuestionFlow, update: Update, session: Session) -> None:
-    """Remember the statuses of a finished questionnaire (for /result and audiences)."""
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A session finished privately after starting in a group that shows results."""
+
+    chat_id: int
+    thread_id: int
+    lang: str
+    schemes: tuple[str, ...]
+
+
+def _matched_names(flow: QuestionFlow, session: Session) -> tuple[str, ...]:
+    evaluation = flow.result(session)
+    return tuple(dict.fromkeys(r.short_name for r in evaluation.with_status("match")))
+
+
+def _finish(tx, flow: QuestionFlow, update: Update, session: Session) -> Announcement | None:
+    """Remember the statuses of a finished questionnaire (for /result and audiences); if it
+    came from a group that shows results, say where to announce it."""
     evaluation = flow.result(session)
     statuses = {
         r.scheme + (f":{r.category}" if r.category else ""): r.status for r in evaluation.results
     }
-    assert update.effective_user is not None
-    tx.save_last_result(update.effective_user.id, last_result_json(session, statuses))
+    user = update.effective_user
+    assert user is not None
+    tx.save_last_result(user.id, last_result_json(session, statuses))
+    if not is_private(update):
+        return None
+    origin = tx.pop_handoff(user.id)
+    if origin is None:
+        return None
+    group = tx.load_chat(origin[0])
+    if group is None or not group.active or not settings_of(group).results_in_group:
+        return None
+    lang = group.lang or session.lang
+    return Announcement(origin[0], origin[1], lang, _matched_names(flow, session))
+
+
+def _store_step(tx, flow: QuestionFlow, update: Update, session: Session) -> Announcement | None:
+    finished = flow.state_of(session) == "result"
+    save_session(tx, session_key(update), session, finished=finished)
+    if finished:
+        return _finish(tx, flow, update, session)
+    return None
 
 
 async def _show(
@@ -90,11 +141,102 @@ async def _show(
         await send_screen(update, context, screen)
 
 
-def _store_step(tx, flow: QuestionFlow, update: Update, session: Session) -> None:
-    finished = flow.state_of(session) == "result"
-    save_session(tx, session_key(update), session, finished=finished)
-    if finished:
-        _finish(tx, flow, update, session)
+def _deep_link(svc: Services, payload: str) -> str:
+    return f"https://t.me/{svc.bot_username}?start={payload}"
+
+
+def handoff_payload(chat_id: int, thread_id: int) -> str:
+    """A deep link that names the group, never the person or their answers."""
+    return f"g{chat_id}_{thread_id}"
+
+
+def parse_handoff(payload: str) -> tuple[int, int] | None:
+    if not payload.startswith("g"):
+        return None
+    chat, _, thread = payload[1:].partition("_")
+    try:
+        return int(chat), int(thread or 0)
+    except ValueError:
+        return None
+
+
+async def show_step(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    session: Session,
+    *,
+    note: str | None = None,
+    edit: bool = False,
+    announcement: Announcement | None = None,
+) -> None:
+    """Show the session's current step where the update came from.
+
+    In a group, sensitive questions move the person to a private chat, and a result shows
+    there only as scheme names (if the group allows it), with the details sent privately.
+    """
+    svc = services(context)
+    flow = svc.flow
+    owner = owner_of(update)
+    step = flow.step(session)
+    user = update.effective_user
+    assert user is not None
+    if owner is None:
+        await _show(update, context, screens_for(svc, flow, session, None, note), edit=edit)
+        if announcement is not None:
+            await _announce(context, announcement, user.first_name)
+        return
+    lang = session.lang
+    if step.kind == "question" and step.question and step.question.field in SENSITIVE_FIELDS:
+        key = session_key(update)
+        button = InlineKeyboardButton(
+            t("btn_continue_privately", lang),
+            url=_deep_link(svc, handoff_payload(key.chat_id, key.thread_id)),
+        )
+        screen = Screen(t("group_handoff", lang, name=user.first_name),
+                        InlineKeyboardMarkup([[button]]))  # fmt: skip
+        await _show(update, context, [screen], edit=edit)
+        return
+    if step.kind == "result":
+        await _group_result(update, context, session, edit=edit)
+        return
+    await _show(update, context, screens_for(svc, flow, session, owner, note), edit=edit)
+
+
+async def _group_result(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, session: Session, *, edit: bool
+) -> None:
+    svc = services(context)
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None
+    async with svc.store.transaction() as tx:
+        allowed = settings_of(tx.load_chat(chat.id)).results_in_group
+    lang = session.lang
+    if allowed:
+        names = _matched_names(svc.flow, session)
+        key = "group_result" if names else "group_result_none"
+        text = t(key, lang, name=user.first_name, schemes=", ".join(names))
+    else:
+        text = t("group_result_private", lang, name=user.first_name)
+    button = InlineKeyboardButton(t("btn_see_privately", lang), url=_deep_link(svc, "result"))
+    await _show(update, context, [Screen(text, InlineKeyboardMarkup([[button]]))], edit=edit)
+    # The details go to the private chat, if the person has ever opened one with the bot.
+    try:
+        for screen in _result_screens(svc, svc.flow, session, None):
+            await send_html(context.bot, user.id, screen.text, screen.keyboard)
+    except Forbidden:
+        pass
+
+
+async def _announce(context: ContextTypes.DEFAULT_TYPE, what: Announcement, name: str) -> None:
+    key = "group_result" if what.schemes else "group_result_none"
+    lang = what.lang if what.lang in LANGS else "en"
+    text = t(key, lang, name=name, schemes=", ".join(what.schemes))  # type: ignore[arg-type]
+    try:
+        await services(context).pacer.acquire(what.chat_id)
+        await send_html(context.bot, what.chat_id, text, thread_id=what.thread_id or None)
+    except (Forbidden, BadRequest):
+        log.info("group announcement not delivered", extra={"fields": {"chat": what.chat_id}})
 
 
 @logged("start")
@@ -105,25 +247,50 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = (context.args[0] if context.args else "").strip().lower()
     user = update.effective_user
     assert user is not None
+    handoff = parse_handoff(payload) if is_private(update) else None
+    if payload == "result" and is_private(update):
+        await result(update, context)
+        return
+    moved = None
     async with svc.store.transaction() as tx:
         session, existed = load_session(tx, flow, session_key(update), update)
+        if handoff is not None:
+            group_key = SessionKey(handoff[0], user.id, handoff[1])
+            stored = tx.load_session(group_key)
+            moved = stored is not None
+            if stored is not None:
+                session = flow.resolve(Session.from_json(stored.data))
+                save_session(tx, session_key(update), session, finished=False)
+                tx.delete_session(group_key)
+                tx.save_handoff(user.id, handoff[0], handoff[1])
+                existed = True
         if payload in DEEP_LINK_LANGS:
             session = flow.set_language(session, DEEP_LINK_LANGS[payload])
             tx.save_user_lang(user.id, session.lang)
         if not existed or payload in DEEP_LINK_LANGS:
             save_session(tx, session_key(update), session, finished=False)
         resumed = existed and bool(session.answers)
-    greeting = "welcome_back" if resumed else "welcome"
-    await send_screen(update, context, Screen(t(greeting, session.lang, name=user.first_name)))
-    if payload and payload not in DEEP_LINK_LANGS:
+        quiet = not is_private(update) and settings_of(tx.load_chat(update.effective_chat.id)).quiet
+    lang = session.lang
+    if moved:
+        greeting = t("handoff_welcome", lang, name=user.first_name)
+    elif moved is False:
+        greeting = t("handoff_missing", lang)
+    elif not is_private(update):
+        greeting = None if quiet else t("group_welcome", lang, name=user.first_name)
+    else:
+        greeting = t("welcome_back" if resumed else "welcome", lang, name=user.first_name)
+    if greeting:
+        await send_screen(update, context, Screen(greeting))
+    if payload and payload not in DEEP_LINK_LANGS and handoff is None:
         # t.me/BOT?start=ttps opens with that scheme's card (shared by advisers and channels).
         from bot.handlers.schemes import card_screens, find_card
 
-        card = find_card(payload, session.lang)
+        card = find_card(payload, lang)
         if card is not None:
-            for screen in card_screens(card, session.lang):
+            for screen in card_screens(card, lang):
                 await send_screen(update, context, screen)
-    await _show(update, context, screens_for(svc, flow, session, owner_of(update)), edit=False)
+    await show_step(update, context, session)
 
 
 @logged("answer_button")
@@ -135,13 +302,14 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     flow = svc.flow
     if data is not None and data.owner is not None and data.owner != update.effective_user.id:
         async with svc.store.transaction() as tx:
-            lang = load_session(tx, flow, session_key(update), update)[0].lang
+            lang = user_lang(tx, update)
         await query.answer(t("not_your_button", lang), show_alert=True)
         return
 
     note = None
     stale = False
     choices = None
+    announcement = None
     async with svc.store.transaction() as tx:
         session, _ = load_session(tx, flow, session_key(update), update)
         state_before = flow.state_of(session)
@@ -152,7 +320,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             if reply.accepted:
                 session = reply.session
                 note = reply.message
-                _store_step(tx, flow, update, session)
+                announcement = _store_step(tx, flow, update, session)
             elif reply.buttons:
                 choices = (reply.message or "", reply.buttons)
             else:
@@ -168,7 +336,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             session, handled = _navigate(flow, session, data.arg1)
             stale = not handled
             if handled:
-                _store_step(tx, flow, update, session)
+                announcement = _store_step(tx, flow, update, session)
         else:
             stale = True
 
@@ -177,7 +345,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if stale:
         await query.answer(t("button_expired_alert", lang))
         await send_screen(update, context, Screen(t("button_expired", lang)))
-        await _show(update, context, screens_for(svc, flow, session, owner), edit=False)
+        await show_step(update, context, session)
         return
     await query.answer()
     if choices is not None:
@@ -185,15 +353,14 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         current = flow.step(session)
         await send_screen(update, context, choices_screen(message, buttons, current, lang, owner))
         return
-    screens = screens_for(svc, flow, session, owner, note)
     if flow.state_of(session) == "result" and state_before not in {"result", "summary"}:
         # Keep the last question readable above the result instead of overwriting it.
         question = flow.by_id[state_before]
         label = flow.answer_label(state_before, session.answers.get(state_before), lang)
         await edit_screen(update, context, answered_screen(question.prompt[lang], label, lang))
-        await _show(update, context, screens, edit=False)
+        await show_step(update, context, session, note=note, announcement=announcement)
         return
-    await _show(update, context, screens, edit=True)
+    await show_step(update, context, session, note=note, edit=True, announcement=announcement)
 
 
 def _navigate(flow: QuestionFlow, session: Session, action: str) -> tuple[Session, bool]:
@@ -210,37 +377,46 @@ def _navigate(flow: QuestionFlow, session: Session, action: str) -> tuple[Sessio
 async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
+    await answer_typed(update, context, message.text)
+
+
+async def answer_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, *, must_exist: bool = False
+) -> bool:
+    """Apply a typed answer; with `must_exist`, only to a session already started here.
+    Returns False when there was no such session (nothing was sent)."""
     svc = services(context)
     flow = svc.flow
     owner = owner_of(update)
-    text = message.text
+    announcement = None
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, flow, session_key(update), update)
+        session, existed = load_session(tx, flow, session_key(update), update)
+        if must_exist and not existed:
+            return False
         step = flow.step(session)
         reply = None
         if step.kind == "question" and len(text) <= MAX_ANSWER_CHARS:
             reply = flow.answer(session, text=text)
             if reply.accepted:
                 session = reply.session
-                _store_step(tx, flow, update, session)
+                announcement = _store_step(tx, flow, update, session)
     lang = session.lang
     if step.kind != "question":
         await send_screen(update, context, Screen(t("use_buttons", lang)))
-        return
+        return True
     if reply is None:
         too_long = t("text_too_long", lang, length=len(text), limit=MAX_ANSWER_CHARS)
         await send_screen(update, context, Screen(too_long))
-        await _show(update, context, screens_for(svc, flow, session, owner), edit=False)
-        return
+        await show_step(update, context, session)
+        return True
     if reply.accepted:
-        await _show(update, context, screens_for(svc, flow, session, owner, reply.message),
-                    edit=False)  # fmt: skip
+        await show_step(update, context, session, note=reply.message, announcement=announcement)
     elif reply.buttons:
         screen = choices_screen(reply.message or "", reply.buttons, step, lang, owner)
         await send_screen(update, context, screen)
     else:
-        await _show(update, context, screens_for(svc, flow, session, owner, reply.message),
-                    edit=False)  # fmt: skip
+        await show_step(update, context, session, note=reply.message)
+    return True
 
 
 async def _apply(
@@ -250,18 +426,18 @@ async def _apply(
     flow = svc.flow
     async with svc.store.transaction() as tx:
         session, _ = load_session(tx, flow, session_key(update), update)
-        before = flow.step(session)
+        could_go_back = flow.step(session).can_go_back
         session, _ = _navigate(flow, session, action)
-        _store_step(tx, flow, update, session)
+        announcement = _store_step(tx, flow, update, session)
     lang = session.lang
-    if action == "back" and not before.can_go_back:
+    if action == "back" and not could_go_back:
         await send_screen(update, context, Screen(t("nothing_to_go_back_to", lang)))
     if intro_key:
         await send_screen(update, context, Screen(t(intro_key, lang)))
     if action == "summary":
         await send_screen(update, context, summary_screen(flow, session, owner_of(update)))
         return
-    await _show(update, context, screens_for(svc, flow, session, owner_of(update)), edit=False)
+    await show_step(update, context, session, announcement=announcement)
 
 
 @logged("back")
@@ -296,14 +472,7 @@ async def result(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = flow.new_session(user.language_code or "en").lang
         await send_screen(update, context, Screen(t("no_result_yet", lang)))
         return
-    screens = result_screens(
-        flow.result(session),
-        session,
-        owner_of(update),
-        today=today_in_hong_kong(),
-        stale_days=svc.settings.stale_rules_days,
-    )
-    for screen in screens:
+    for screen in _result_screens(svc, flow, session, owner_of(update)):
         await send_screen(update, context, screen)
 
 
