@@ -16,7 +16,7 @@ async def _conversation(emu: EmulatorCore) -> None:
     app = add_handlers(app_builder(emu).build(), seen)
     async with polling(app):
         ann = emu.user(first_name="Ann", language_code="en")
-        await ann.send("/start")
+        await ann.start()
         welcome = await emu.wait_for("Welcome", chat_id=ann)
         assert welcome.text == "Welcome, Ann! Ready?"
         assert welcome.html == "Welcome, <b>Ann</b>! Ready?"
@@ -28,6 +28,7 @@ async def _conversation(emu: EmulatorCore) -> None:
         assert edited.message_id == welcome.message_id and edited.edited
         assert edited.buttons == []  # editMessageText without reply_markup drops the keyboard
         assert cb.answered and emu.callback_answers[-1].text == "Got yes"
+        assert emu.unanswered_callbacks() == []
         await ann.send("hello there")
         echo = await emu.wait_for("echo:", chat_id=ann)
         assert echo.text == "echo: hello there"

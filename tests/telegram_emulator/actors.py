@@ -170,6 +170,13 @@ class User:
             content["entities"] = ents
         return await self._post(c, content, reply_to, thread_id)
 
+    async def start(self, payload: str | None = None) -> MessageRecord:
+        """Open the bot (``t.me/bot?start=payload``): sends ``/start [payload]``. Telegram only
+        passes payloads of 1-64 characters from ``A-Za-z0-9_-``."""
+        if payload is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload):
+            raise ScriptError(f"Telegram would not pass the start payload {payload!r}")
+        return await self.send("/start" if payload is None else f"/start {payload}")
+
     async def ask(self, text: str, pred: Any = None, *, chat: Any = None, reply_to: Any = None,
                   thread_id: int | None = None, timeout: float = 5.0) -> MessageRecord:
         """Send ``text`` and wait for the bot's next new or edited message in that chat

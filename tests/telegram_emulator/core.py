@@ -708,6 +708,10 @@ class EmulatorCore:
         c = self.chats.get(self.chat_id_of(chat))
         return [m for m in c.messages.values() if not m.deleted] if c else []
 
+    def unanswered_callbacks(self) -> list[CallbackRecord]:
+        """Callback queries the bot never answered (Telegram clients keep spinning)."""
+        return [cb for cb in self.callbacks.values() if not cb.answered]
+
     def delivered_count(self, chat: Any) -> int:
         return self.delivered.get(self.chat_id_of(chat), 0)
 
