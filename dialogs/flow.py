@@ -306,6 +306,11 @@ class QuestionFlow:
         )
         self._remaining = lru_cache(maxsize=4096)(self._count_remaining)
         n = len(self.questions)
+        self._coarse = {
+            q.id: frozenset(_literals(q.id, self.questions))
+            for q in self.questions
+            if q.picker == "country"
+        }
         self._reads_before = [
             tuple(r for r in self._reads if self.index[r] < p) for p in range(n + 1)
         ]
@@ -954,7 +959,15 @@ class QuestionFlow:
                 matter = self._fields_that_matter(self._profile_from_values(values))
             except ValueError:
                 matter = None
-        read = tuple([answers.get(r) for r in self._reads_before[pos]])
+        # Country answers only matter through the codes the conditions name (CN, LA, NP):
+        # reading every other country as one value keeps the estimate's cache small and hot.
+        read_values: list[AnswerValue] = []
+        for r in self._reads_before[pos]:
+            v = answers.get(r)
+            if r in self._coarse and v is not None and v not in self._coarse[r]:
+                v = "ZZ"  # a country the conditions do not name: all such read alike
+            read_values.append(v)
+        read = tuple(read_values)
         return index, index + self._remaining(pos, read, later, matter)
 
     def _count_remaining(
