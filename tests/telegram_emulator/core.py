@@ -146,7 +146,7 @@ class EmulatorCore:
         self._update_ids = itertools.count(1)
         self.pending: deque[dict[str, Any]] = deque()
         self.allowed_updates: set[str] = set(DEFAULT_ALLOWED)
-        self.all_updates: list[dict[str, Any]] = []  # every update ever emitted
+        self.all_updates: list[dict[str, Any]] = []  # every update emitted (even unwanted)
         self._poll_waiters: list[asyncio.Future[str]] = []
         self._update_waiters: list[asyncio.Future[None]] = []
 
@@ -365,6 +365,9 @@ class EmulatorCore:
         # a snapshot: later edits of the message must not change an update already queued
         update = {"update_id": next(self._update_ids), kind: copy_json(payload)}
         self.all_updates.append(update)
+        if kind not in self.allowed_updates:
+            # like Telegram: the allowed_updates in force when the update is created decide
+            return update
         self.pending.append(update)
         for fut in self._update_waiters:
             if not fut.done():
@@ -387,9 +390,6 @@ class EmulatorCore:
             while len(self.pending) > -offset:
                 self.pending.popleft()
 
-    def _allowed(self, update: dict[str, Any]) -> bool:
-        return self.update_kind(update) in self.allowed_updates
-
     async def get_updates(
         self, offset: int, limit: int, timeout: float, allowed: list[str] | None
     ) -> list[dict[str, Any]]:
@@ -410,9 +410,6 @@ class EmulatorCore:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, timeout)
         while True:
-            # drop updates of types the bot does not want (Telegram never sends them)
-            if any(not self._allowed(u) for u in self.pending):
-                self.pending = deque(u for u in self.pending if self._allowed(u))
             ready = [u for u in self.pending if offset <= 0 or u["update_id"] >= offset]
             if ready or self.closed:
                 return ready[:limit]
@@ -454,7 +451,6 @@ class EmulatorCore:
         headers = {"Content-Type": "application/json"}
         if config.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = config["secret_token"]
-        allowed = set(config["allowed_updates"]) if config.get("allowed_updates") else None
         async with httpx.AsyncClient(trust_env=False, timeout=self.webhook_timeout) as client:
             attempts = 0
             while not self.closed and self.webhook is config:
@@ -464,10 +460,6 @@ class EmulatorCore:
                     await fut
                     continue
                 update = self.pending[0]
-                kinds = allowed or self.allowed_updates
-                if self.update_kind(update) not in kinds:
-                    self.pending.popleft()
-                    continue
                 status: int | None = None
                 error: str | None = None
                 try:
