@@ -245,3 +245,32 @@ async def test_every_update_kind_is_well_formed_for_ptb(bot_api_core: EmulatorCo
     assert [p for p in problems if not p.endswith(legacy)] == []
     ann_msgs = [u.message for u in updates if u.message and u.message.chat.id == ann.id]
     assert [e.type for e in ann_msgs[0].entities] == ["bot_command", "url", "mention", "hashtag"]
+
+
+async def test_method_results_are_well_formed_for_ptb(bot_api_core: EmulatorCore) -> None:
+    core = bot_api_core
+    ann = core.user(first_name="Ann", started=True)
+    g = core.group("g", supergroup=True, username="grp")
+    g.add_member(ann, "creator").add_bot(by=ann, as_admin=True)
+    ch = core.channel("c")
+    ch.add_bot()
+    async with core.make_bot() as bot:
+        m = await bot.send_message(g.id, "<b>x</b>", parse_mode="HTML")
+        await bot.pin_chat_message(g.id, m.message_id)
+        results = [
+            await bot.get_me(), m, await bot.get_chat(g.id), await bot.get_chat(ann.id),
+            await bot.get_chat(ch.id), await bot.get_chat_member(g.id, ann.id),
+            await bot.get_chat_member(g.id, core.bot.id),
+            await bot.get_chat_member(ch.id, core.bot.id),
+            *await bot.get_chat_administrators(g.id), await bot.get_webhook_info(),
+            await bot.send_photo(ann.id, b"img"), await bot.send_document(ann.id, b"doc"),
+            await bot.send_sticker(ann.id, b"st"), await bot.send_voice(ann.id, b"v"),
+            await bot.edit_message_text("y", g.id, m.message_id),
+            await bot.forward_message(ann.id, g.id, m.message_id),
+            await bot.copy_message(ann.id, g.id, m.message_id),
+            await bot.get_my_name(), await bot.get_my_description(),
+            await bot.get_chat_menu_button(),
+        ]
+        assert await bot.get_chat_member_count(g.id) == 2
+    problems = [p for i, r in enumerate(results) for p in _unknown_fields(r, f"result{i}")]
+    assert problems == []

@@ -676,8 +676,6 @@ def get_chat(core: EmulatorCore, p: Params) -> dict[str, Any]:
     if chat.type in ("group", "supergroup"):
         d["permissions"] = {"can_send_messages": True, "can_send_polls": True,
                             "can_invite_users": True, "can_pin_messages": False}
-    if chat.migrated_from:
-        d["migrated_from_chat_id"] = chat.migrated_from  # informal
     if chat.pinned:
         pinned = core.get_message(chat, chat.pinned[-1])
         if pinned:
