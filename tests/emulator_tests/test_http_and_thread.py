@@ -70,3 +70,29 @@ def httpx_json(value: object) -> str:
     import json
 
     return json.dumps(value)
+
+
+async def test_control_api(bot_api) -> None:  # type: ignore[no-untyped-def]
+    emu = bot_api
+    base = f"{emu.url}/_emulator"
+    async with httpx.AsyncClient(trust_env=False, timeout=5) as client:
+        r = await client.post(f"{base}/users/1001/send", json={"text": "/start"})
+        assert r.status_code == 200 and r.json()["text"] == "/start"
+        assert emu.pending[0]["message"]["from"]["id"] == 1001
+        api = f"{emu.base_url}{emu.token}"
+        await client.post(f"{api}/sendMessage", json={
+            "chat_id": 1001, "text": "Hi", "reply_markup": {
+                "inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]}})
+        sent = (await client.get(f"{base}/chats/1001/sent")).json()
+        assert sent[0]["buttons"] == [[["Yes", "y"]]]
+        r = await client.post(f"{base}/users/1001/press",
+                              json={"message_id": sent[0]["message_id"], "button": "Yes"})
+        assert r.json()["callback_query_id"] in emu.callbacks
+        r = await client.post(f"{base}/users/1001/press",
+                              json={"message_id": sent[0]["message_id"], "button": "No"})
+        assert r.status_code == 400 and "no button" in r.json()["error"]
+        r = await client.post(f"{base}/wait", json={"chat_id": 1001, "contains": "Hi",
+                                                    "timeout": 0.5})
+        assert r.status_code == 400  # the press marked the chat: "Hi" is older
+        assert (await client.get(f"{base}/info")).json()["token"] == emu.token
+        assert (await client.get(f"{base}/requests")).json()[-1]["method"] == "sendMessage"

@@ -57,7 +57,77 @@ def build_app(core: EmulatorCore) -> Starlette:
         status, content, ctype = call.result()
         return Response(content, status_code=status, media_type=ctype)
 
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "POST"])])
+    return Starlette(
+        routes=[
+            Route("/_emulator/{action:path}", control_endpoint(core), methods=["GET", "POST"]),
+            Route("/{path:path}", endpoint, methods=["GET", "POST"]),
+        ]
+    )
+
+
+def _message_json(m: Any) -> dict[str, Any]:
+    return {"chat_id": m.chat_id, "message_id": m.message_id, "text": m.text, "html": m.html,
+            "buttons": m.buttons, "thread_id": m.thread_id, "reply_to": m.reply_to,
+            "edited": m.edited}
+
+
+def control_endpoint(core: EmulatorCore) -> Any:
+    """A small JSON control API for driving the emulator from outside the process (manual
+    runs, load tools): scripted users and inspection. Not part of the Bot API."""
+    import json
+
+    from starlette.responses import JSONResponse
+
+    from .actors import ScriptError
+
+    async def handle(request: Request) -> Response:
+        action = request.path_params["action"].strip("/")
+        body: dict[str, Any] = {}
+        if request.method == "POST":
+            raw = await request.body()
+            body = json.loads(raw) if raw else {}
+        parts = action.split("/")
+        try:
+            if action == "info":
+                return JSONResponse({"token": core.token, "bot": core.bot.to_dict(),
+                                     "pending": len(core.pending),
+                                     "webhook": (core.webhook or {}).get("url")})
+            if parts[0] == "users" and len(parts) == 3:
+                uid = int(parts[1])
+                user = core.user(id=uid, first_name=body.get("first_name"),
+                                 language_code=body.get("language_code", "en"))
+                chat = body.get("chat_id")
+                if parts[2] == "send":
+                    rec = await user.send(body["text"], chat=chat, reply_to=body.get("reply_to"),
+                                          thread_id=body.get("thread_id"))
+                elif parts[2] == "press":
+                    rec = await user.press(int(body["message_id"]), body["button"], chat=chat)
+                    return JSONResponse({"callback_query_id": rec.id})
+                elif parts[2] == "block":
+                    user.block_bot()
+                    return JSONResponse({"ok": True})
+                elif parts[2] == "unblock":
+                    user.unblock_bot()
+                    return JSONResponse({"ok": True})
+                else:
+                    return JSONResponse({"error": "unknown action"}, status_code=404)
+                return JSONResponse(_message_json(rec))
+            if parts[0] == "chats" and len(parts) == 3 and parts[2] == "sent":
+                return JSONResponse([_message_json(m) for m in core.sent(int(parts[1]))])
+            if parts[0] == "wait" and request.method == "POST":
+                rec = await core.wait_for(body.get("contains"), chat_id=body.get("chat_id"),
+                                          timeout=float(body.get("timeout", 5)))
+                return JSONResponse(_message_json(rec))
+            if action == "requests":
+                limit = int(request.query_params.get("limit", "50"))
+                return JSONResponse([
+                    {"method": r.method, "status": r.status, "description": r.description,
+                     "time": r.time} for r in core.requests[-limit:]])
+        except (ScriptError, AssertionError, KeyError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"error": "unknown action"}, status_code=404)
+
+    return handle
 
 
 class BotApiEmulator(EmulatorCore):
