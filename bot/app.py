@@ -10,14 +10,16 @@ from telegram import BotCommandScopeDefault
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
 from bot import callbacks as cb
+from bot.broadcast import setup as broadcast_setup
 from bot.commands import commands_for
-from bot.handlers import account, fallback, info, questionnaire, schemes
+from bot.handlers import account, fallback, groups, info, questionnaire, schemes
 from bot.ordering import PerUserUpdateProcessor
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
@@ -44,11 +46,16 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("about", info.about))
     add(CommandHandler("privacy", info.privacy))
     add(CommandHandler("schemes", schemes.schemes))
+    add(CommandHandler("settings", groups.settings_command))
     add(CommandHandler("language", account.language))
     add(CommandHandler("forget", account.forget))
     add(CallbackQueryHandler(account.language_button, pattern=_pattern(cb.LANGUAGE)))
     add(CallbackQueryHandler(account.forget_button, pattern=_pattern(cb.FORGET)))
     add(CallbackQueryHandler(schemes.scheme_button, pattern=_pattern(cb.SCHEME)))
+    add(CallbackQueryHandler(groups.settings_button, pattern=_pattern(cb.GROUP_SETTINGS)))
+    add(ChatMemberHandler(groups.track_chat, ChatMemberHandler.MY_CHAT_MEMBER))
+    add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.chat_migrated))
+    broadcast_setup.register(application)  # subscriptions and admin broadcasts
     # Every other button, including forged or unparsable data, goes to the questionnaire,
     # which answers stale or unknown buttons with "this button has expired".
     add(CallbackQueryHandler(questionnaire.answer_button))
@@ -57,6 +64,9 @@ def register_handlers(application: Application) -> None:
     add(MessageHandler(private & filters.TEXT, questionnaire.answer_text))
     add(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                        fallback.unsupported_message))  # fmt: skip
+    add(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND,
+                       groups.group_text))  # fmt: skip
+    # Channel posts (and anything else) reach no handler: ignored safely.
     application.add_error_handler(fallback.on_error)
 
 
@@ -78,6 +88,7 @@ class BotApplication(Application):
             await svc.store.close()
             raise
         svc.background.add(asyncio.create_task(_purge_loop(svc)))
+        broadcast_setup.start(self)
 
     async def shutdown(self) -> None:
         svc: Services = self.bot_data[SERVICES_KEY]
@@ -103,6 +114,7 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(PerUserUpdateProcessor(settings.max_concurrent_updates))
     )
+    builder_overrides = broadcast_setup.with_meter(builder_overrides)
     for name, value in builder_overrides.items():
         builder = getattr(builder, name)(value)
     application = builder.build()

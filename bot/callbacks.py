@@ -17,8 +17,12 @@ CHANGE = "c"  # ARG1 = question id
 NAV = "n"  # ARG1 = back | restart | summary | current
 LANGUAGE = "l"  # ARG1 = language
 FORGET = "f"  # ARG1 = yes | no
-SCHEME = "s"  # ARG1 = scheme id or "list"
-ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME}
+SCHEME = "s"  # ARG1 = scheme id, "list" or "check"
+GROUP_SETTINGS = "g"  # ARG1 = lang | results | quiet, ARG2 = the new value
+ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS}
+BROADCAST = "b"  # REVISION = job id; ARG1 = aud|menu|when|ok|no|pause|resume|cancel|resend
+SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
+ACTIONS |= {BROADCAST, SUBSCRIBE}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from rules.i18n import Lang
 
 PUBLIC_COMMANDS: tuple[str, ...] = (
     "start", "check", "back", "summary", "result", "restart", "schemes", "language",
-    "help", "about", "privacy", "forget",
+    "help", "about", "privacy", "subscribe", "unsubscribe", "forget",
 )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks as cb
 from bot.render import render_result
+from bot.broadcast.schemes import result_subscribe_row
 from bot.texts import t
 from dialogs import Button, QuestionFlow, Session, Step
 from rules.i18n import Lang
@@ -133,12 +134,13 @@ def result_screens(
 ) -> list[Screen]:
     lang = session.lang
     parts = render_result(evaluation, lang, today=today, stale_days=stale_days)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [nav_button("summary", "btn_summary", lang, session.revision, owner)],
-            [nav_button("restart", "btn_restart", lang, session.revision, owner)],
-        ]
-    )
+    rows = [
+        [nav_button("summary", "btn_summary", lang, session.revision, owner)],
+        [nav_button("restart", "btn_restart", lang, session.revision, owner)],
+    ]
+    if owner is None:  # private chats: "tell me when the rules for these schemes change"
+        rows.append(result_subscribe_row(evaluation, lang))
+    keyboard = InlineKeyboardMarkup(rows)
     screens = [Screen(p) for p in parts[:-1]]
     screens.append(Screen(parts[-1], keyboard))
     return screens

@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=64, ge=1)
     log_level: str = "INFO"
 
+    # Broadcasts (bot/broadcast/): their own pacing, never python-telegram-bot's rate limiter.
+    broadcast_rate_per_second: float = Field(default=30.0, gt=0)
+    broadcast_reply_reserve: float = Field(default=0.03, ge=0, lt=1)
+    broadcast_per_chat_per_second: float = Field(default=1.0, gt=0)
+    broadcast_group_per_minute: int = Field(default=20, ge=1)
+    broadcast_max_in_flight: int = Field(default=32, ge=1)
+    broadcast_request_timeout: float = Field(default=15.0, gt=0)
+    broadcast_max_attempts: int = Field(default=5, ge=1)
+    broadcast_retry_seconds: float = Field(default=1.0, ge=0)
+    broadcast_progress_seconds: float = Field(default=3.0, gt=0)
+
     @field_validator("bot_admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -6,6 +6,8 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
+from bot.store.broadcasts import BroadcastTransaction
+
 
 @dataclass(frozen=True, slots=True)
 class SessionKey:
@@ -46,8 +48,10 @@ class StoredChat:
     migrated_to: int | None = None
 
 
-class Transaction(ABC):
-    """One update's reads and writes; committed together when the block exits cleanly."""
+class Transaction(BroadcastTransaction, ABC):
+    """One update's reads and writes; committed together when the block exits cleanly.
+
+    Admins, subscriptions and broadcasts: see `bot/store/broadcasts.py`."""
 
     @abstractmethod
     def load_session(self, key: SessionKey) -> StoredSession | None: ...

@@ -22,6 +22,12 @@ from bot.store.base import (
     StoredUser,
     Transaction,
 )
+from bot.store.sqlite_broadcasts import (
+    BROADCAST_ROWS_ABOUT,
+    SqliteBroadcastTransaction,
+    forget_broadcast_rows,
+    save_result_matches,
+)
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry; append.
 MIGRATIONS: list[str] = [
@@ -71,10 +77,81 @@ MIGRATIONS: list[str] = [
         created_at REAL    NOT NULL
     );
     """,
+    # 4: bot admins, audit log, subscriptions, last-result matches, broadcast jobs and recipients.
+    """
+    CREATE TABLE bot_admins (
+        user_id  INTEGER PRIMARY KEY,
+        added_by INTEGER NOT NULL,
+        added_at REAL    NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id       INTEGER PRIMARY KEY,
+        at       REAL    NOT NULL,
+        admin_id INTEGER NOT NULL,
+        action   TEXT    NOT NULL,
+        detail   TEXT    NOT NULL DEFAULT '',
+        result   TEXT    NOT NULL
+    );
+    CREATE INDEX audit_log_admin ON audit_log (admin_id);
+    CREATE TABLE subscribers (
+        user_id    INTEGER PRIMARY KEY,
+        lang       TEXT    NOT NULL,
+        created_at REAL    NOT NULL,
+        updated_at REAL    NOT NULL
+    );
+    CREATE TABLE subscriber_schemes (
+        user_id INTEGER NOT NULL,
+        scheme  TEXT    NOT NULL,
+        PRIMARY KEY (user_id, scheme)
+    );
+    CREATE INDEX subscriber_schemes_scheme ON subscriber_schemes (scheme, user_id);
+    CREATE TABLE result_matches (
+        user_id INTEGER NOT NULL,
+        scheme  TEXT    NOT NULL,
+        PRIMARY KEY (user_id, scheme)
+    );
+    CREATE INDEX result_matches_scheme ON result_matches (scheme, user_id);
+    INSERT INTO result_matches (user_id, scheme)
+        SELECT DISTINCT u.user_id, substr(j.key, 1, instr(j.key || ':', ':') - 1)
+        FROM users u, json_each(u.last_result, '$.statuses') j
+        WHERE u.last_result IS NOT NULL AND json_valid(u.last_result) AND j.value = 'match';
+    CREATE TABLE broadcasts (
+        id                  INTEGER PRIMARY KEY,
+        created_by          INTEGER NOT NULL,
+        admin_chat_id       INTEGER NOT NULL,
+        status              TEXT    NOT NULL,
+        audience            TEXT    NOT NULL,
+        kind                TEXT    NOT NULL,
+        text                TEXT,
+        from_chat_id        INTEGER,
+        message_id          INTEGER,
+        scheduled_at        REAL,
+        created_at          REAL    NOT NULL,
+        started_at          REAL,
+        finished_at         REAL,
+        progress_message_id INTEGER,
+        filled              INTEGER NOT NULL DEFAULT 0,
+        fill_cursor         INTEGER NOT NULL DEFAULT -4611686018427387904,
+        total               INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX broadcasts_status ON broadcasts (status, id);
+    CREATE TABLE broadcast_recipients (
+        id           INTEGER PRIMARY KEY,
+        broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+        chat_id      INTEGER,
+        state        TEXT    NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        error        TEXT,
+        updated_at   REAL    NOT NULL,
+        UNIQUE (broadcast_id, chat_id)
+    );
+    CREATE INDEX broadcast_recipients_state ON broadcast_recipients (broadcast_id, state, id);
+    CREATE INDEX broadcast_recipients_chat ON broadcast_recipients (chat_id);
+    """,
 ]
 
 
-class _SqliteTransaction(Transaction):
+class _SqliteTransaction(SqliteBroadcastTransaction, Transaction):
     __slots__ = ("_db", "_now")
 
     def __init__(self, db: sqlite3.Connection) -> None:
@@ -123,6 +200,7 @@ class _SqliteTransaction(Transaction):
             " updated_at=excluded.updated_at",
             (user_id, result, self._now, self._now),
         )
+        save_result_matches(self._db, user_id, result)
 
     def load_chat(self, chat_id: int) -> StoredChat | None:
         row = self._db.execute(
@@ -253,6 +331,7 @@ class SqliteStore(Store):
             db.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM users WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
+            forget_broadcast_rows(db, user_id, time.time())
             db.execute("DELETE FROM handoffs WHERE user_id=?", (user_id,))
 
     async def purge_sessions(self, older_than_seconds: float) -> int:
@@ -267,7 +346,7 @@ class SqliteStore(Store):
         db = self._require()
         total = 0
         about = (("sessions", "user_id"), ("users", "user_id"), ("chats", "chat_id"),
-                 ("handoffs", "user_id"))  # fmt: skip
+                 ("handoffs", "user_id"), *BROADCAST_ROWS_ABOUT)  # fmt: skip
         for table, column in about:
             total += db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)

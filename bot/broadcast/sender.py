@@ -1,0 +1,375 @@
+"""The durable broadcast sender: one background task per process.
+
+A job's recipients are written to the database (from its audience, in chunks) before anything
+is sent. Each recipient is then marked `sending` in a committed transaction *before* its request
+and `sent` (or `failed`, `blocked`) after. After a crash, recipients still in `sending` may or
+may not have the message (Telegram has no idempotency key): they become `uncertain`, are never
+resent automatically, and the admin may resend them with a button. Everything else resumes.
+
+Errors: 429 pauses the broadcast for retry_after (only the broadcast); 403 marks the chat
+inactive and is never retried; 400 (e.g. "chat not found") fails that recipient; a group moved
+to a supergroup is followed; network errors and 5xx are retried with exponential backoff up to
+BROADCAST_MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.broadcast.pacing import Pacer, SendMeter
+from bot.settings import Settings
+from bot.store import Store
+from bot.store.broadcasts import (
+    BLOCKED,
+    CANCELLED,
+    DONE,
+    FAILED,
+    RUNNING,
+    SENDING,
+    SENT,
+    BroadcastJob,
+    Recipient,
+)
+
+log = logging.getLogger(__name__)
+
+FILL_CHUNK = 2000
+TICK = 0.005
+IDLE_WAIT = 30.0
+
+
+def seconds(value: Any) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)
+
+
+@dataclass
+class JobRun:
+    """What the sender keeps in memory about the job it is sending (counts for progress)."""
+
+    job: BroadcastJob
+    counts: dict[str, int]
+    started: float = field(default_factory=time.monotonic)
+    sent_at_start: int = 0
+    rate_limited: int = 0
+
+    def count(self, state: str) -> int:
+        return self.counts.get(state, 0)
+
+    def move(self, old: str, new: str, n: int = 1) -> None:
+        self.counts[old] = self.counts.get(old, 0) - n
+        self.counts[new] = self.counts.get(new, 0) + n
+
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        done = self.count(SENT) - self.sent_at_start
+        return done / elapsed if elapsed > 0.5 and done > 0 else 0.0
+
+
+class BroadcastSender:
+    def __init__(self, store: Store, bot: Bot, settings: Settings, meter: SendMeter) -> None:
+        self.store = store
+        self.bot = bot
+        self.settings = settings
+        self.meter = meter
+        self.pacer = Pacer(
+            meter,
+            settings.broadcast_rate_per_second,
+            reserve=settings.broadcast_reply_reserve,
+            per_chat_per_second=settings.broadcast_per_chat_per_second,
+            group_per_minute=settings.broadcast_group_per_minute,
+        )
+        self.current: JobRun | None = None
+        self._wake = asyncio.Event()
+        self._control = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.rate_limited = 0  # 429s the broadcast received (all jobs)
+        self.uncertain_at_start = 0
+        from bot.broadcast.views import progress_screen
+
+        self._progress_screen = progress_screen
+
+    # --- lifecycle
+    def start(self) -> asyncio.Task[None]:
+        self._task = asyncio.create_task(self._run(), name="broadcast-sender")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """A job was confirmed, paused, resumed or cancelled: look again now."""
+        self._wake.set()
+        self._control.set()
+
+    # --- the loop
+    async def _run(self) -> None:
+        async with self.store.transaction() as tx:
+            self.uncertain_at_start = tx.recover_sending()
+        if self.uncertain_at_start:
+            log.warning("broadcast recipients uncertain after a restart",
+                        extra={"fields": {"uncertain": self.uncertain_at_start}})  # fmt: skip
+        while True:
+            try:
+                async with self.store.transaction() as tx:
+                    job = tx.next_broadcast(time.time())
+                    if job is not None and job.status != RUNNING:
+                        tx.update_broadcast(job.id, status=RUNNING)
+                        job.status = RUNNING
+                    if job is not None and job.started_at is None:
+                        job.started_at = time.time()
+                        tx.update_broadcast(job.id, started_at=job.started_at)
+                    due = tx.next_scheduled_at() if job is None else None
+                if job is None:
+                    wait = IDLE_WAIT if due is None else min(IDLE_WAIT, due - time.time())
+                    wait = max(0.05, wait)
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), wait)
+                    continue
+                await self._run_job(job)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("broadcast sender failed; retrying in a moment")
+                await asyncio.sleep(1.0)
+
+    async def _fill(self, job: BroadcastJob) -> None:
+        while not job.filled:
+            async with self.store.transaction() as tx:
+                last = tx.fill_recipients(job.id, job.audience, job.fill_cursor, FILL_CHUNK)
+                if last is None:
+                    job.filled = True
+                    counts = tx.recipient_counts(job.id)
+                    job.total = sum(counts.values())
+                    tx.update_broadcast(job.id, filled=True, total=job.total)
+                else:
+                    job.fill_cursor = last
+                    tx.update_broadcast(job.id, fill_cursor=last)
+            await asyncio.sleep(0)  # let updates in between chunks
+
+    async def _run_job(self, job: BroadcastJob) -> None:
+        await self._fill(job)
+        async with self.store.transaction() as tx:
+            counts = tx.recipient_counts(job.id)
+        run = JobRun(job, counts, sent_at_start=counts.get(SENT, 0))
+        self.current = run
+        settings = self.settings
+        pacer = self.pacer
+        in_flight: set[asyncio.Task[None]] = set()
+        retries: list[tuple[float, int, Recipient]] = []  # (due, seq, recipient)
+        seq = itertools.count()
+        results: list[tuple[int, str, int, str | None]] = []
+        inactive: list[int] = []
+        moved: list[tuple[Recipient, int]] = []
+        exhausted = False
+        status = RUNNING
+        next_progress = 0.0
+        next_status_check = time.monotonic() + 1.0
+
+        def retry_later(rec: Recipient, delay: float) -> None:
+            heapq.heappush(retries, (time.monotonic() + delay, next(seq), rec))
+
+        async def send_one(rec: Recipient) -> None:
+            rec.attempts += 1
+            try:
+                await self._deliver(job, rec.chat_id)
+            except RetryAfter as exc:
+                rec.attempts -= 1
+                wait = seconds(exc.retry_after)
+                self.rate_limited += 1
+                run.rate_limited += 1
+                pacer.pause(wait)
+                retry_later(rec, wait)
+            except Forbidden as exc:
+                results.append((rec.id, BLOCKED, rec.attempts, str(exc)[:200]))
+                inactive.append(rec.chat_id)
+            except ChatMigrated as exc:
+                rec.attempts -= 1
+                moved.append((rec, int(exc.new_chat_id)))
+            except BadRequest as exc:  # chat not found, and other refusals: not retried
+                results.append((rec.id, FAILED, rec.attempts, str(exc)[:200]))
+            except NetworkError as exc:  # timeouts, connection errors, 5xx
+                if rec.attempts >= settings.broadcast_max_attempts:
+                    results.append((rec.id, FAILED, rec.attempts, str(exc)[:200]))
+                else:
+                    retry_later(rec, settings.broadcast_retry_seconds * 2 ** (rec.attempts - 1))
+            except TelegramError as exc:
+                results.append((rec.id, FAILED, rec.attempts, str(exc)[:200]))
+            else:
+                results.append((rec.id, SENT, rec.attempts, None))
+
+        def spawn(rec: Recipient) -> None:
+            pacer.take()
+            task = asyncio.create_task(send_one(rec))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+
+        while True:
+            now = time.monotonic()
+            if self._control.is_set() or now >= next_status_check:
+                self._control.clear()
+                next_status_check = now + 1.0
+                async with self.store.transaction() as tx:
+                    fresh = tx.load_broadcast(job.id)
+                if fresh is not None:
+                    status = fresh.status
+                    job.progress_message_id = fresh.progress_message_id
+                    if status == RUNNING and exhausted:
+                        exhausted = False  # resend or resume may have added pending rows
+            if results or inactive or moved:
+                await self._flush(run, results, inactive, moved)
+            if status == RUNNING:
+                budget = min(pacer.available(), settings.broadcast_max_in_flight - len(in_flight))
+                while budget > 0 and retries and retries[0][0] <= now:
+                    rec = heapq.heappop(retries)[2]
+                    if pacer.chat_ready_at(rec.chat_id):
+                        retry_later(rec, max(0.0, pacer.chat_ready_at(rec.chat_id) - now))
+                        continue
+                    spawn(rec)
+                    budget -= 1
+                if budget > 0 and not exhausted:
+                    async with self.store.transaction() as tx:
+                        claimed = tx.claim_recipients(job.id, budget)
+                    run.move("pending", SENDING, len(claimed))
+                    if len(claimed) < budget:
+                        exhausted = True
+                    for rec in claimed:
+                        ready = pacer.chat_ready_at(rec.chat_id)
+                        if ready:
+                            retry_later(rec, ready - now)
+                        else:
+                            spawn(rec)
+                finished = exhausted and not in_flight and not retries and not results
+            else:
+                finished = not in_flight
+            if now >= next_progress:
+                next_progress = now + settings.broadcast_progress_seconds
+                await self._progress(run, status)
+            if finished:
+                await self._flush(run, results, inactive, moved)
+                if status == RUNNING:
+                    status = DONE
+                if retries:  # paused or cancelled while waiting to retry: back to pending
+                    ids = [r[2].id for r in retries]
+                    async with self.store.transaction() as tx:
+                        tx.release_recipients(ids)
+                    run.move(SENDING, "pending", len(ids))
+                    retries.clear()
+                async with self.store.transaction() as tx:
+                    fields: dict[str, object] = {}
+                    if status == DONE:
+                        fields = {"status": DONE, "finished_at": time.time()}
+                    elif status == CANCELLED:
+                        fields = {"finished_at": time.time()}
+                    if fields:
+                        tx.update_broadcast(job.id, **fields)
+                    fresh = tx.load_broadcast(job.id)
+                    run.counts = tx.recipient_counts(job.id)
+                if fresh is not None:
+                    run.job = fresh
+                    status = fresh.status
+                await self._progress(run, status, final=True)
+                self.current = None
+                if status not in (DONE, CANCELLED):  # paused: wait to be resumed
+                    self._wake.clear()
+                return
+            await asyncio.sleep(TICK if status == RUNNING else 0.05)
+
+    async def _flush(
+        self,
+        run: JobRun,
+        results: list[tuple[int, str, int, str | None]],
+        inactive: list[int],
+        moved: list[tuple[Recipient, int]],
+    ) -> None:
+        done, results[:] = list(results), []
+        chats, inactive[:] = list(inactive), []
+        migrations, moved[:] = list(moved), []
+        requeue: list[Recipient] = []
+        async with self.store.transaction() as tx:
+            if done:
+                tx.finish_recipients(done)
+            for chat_id in chats:
+                tx.mark_chat_inactive(chat_id)
+            for rec, new_id in migrations:
+                tx.move_chat(rec.chat_id, new_id)
+                if tx.move_recipient(rec.id, new_id):
+                    rec.chat_id = new_id
+                    requeue.append(rec)
+                else:  # the supergroup is already a recipient of this job
+                    tx.finish_recipients([(rec.id, FAILED, rec.attempts, "moved to a listed chat")])
+                    done.append((rec.id, FAILED, rec.attempts, None))
+        for _, state, _, _ in done:
+            run.move(SENDING, state)
+        for rec in requeue:
+            # deliver to the supergroup: it is still `sending` for this job
+            try:
+                await self._deliver(run.job, rec.chat_id)
+            except TelegramError as exc:
+                async with self.store.transaction() as tx:
+                    tx.finish_recipients([(rec.id, FAILED, rec.attempts + 1, str(exc)[:200])])
+                run.move(SENDING, FAILED)
+            else:
+                async with self.store.transaction() as tx:
+                    tx.finish_recipients([(rec.id, SENT, rec.attempts + 1, None)])
+                run.move(SENDING, SENT)
+
+    async def _deliver(self, job: BroadcastJob, chat_id: int) -> Any:
+        timeout = self.settings.broadcast_request_timeout
+        if job.kind == "copy":
+            kwargs = {"chat_id": chat_id, "from_chat_id": job.from_chat_id,
+                      "message_id": job.message_id}  # fmt: skip
+            return await self.bot.do_api_request(
+                "copyMessage", api_kwargs=kwargs, read_timeout=timeout
+            )
+        kwargs = {"chat_id": chat_id, "text": job.text, "parse_mode": "HTML",
+                  "link_preview_options": {"is_disabled": True}}  # fmt: skip
+        return await self.bot.do_api_request("sendMessage", api_kwargs=kwargs, read_timeout=timeout)
+
+    async def _progress(self, run: JobRun, status: str, *, final: bool = False) -> None:
+        job = run.job
+        if job.progress_message_id is None:
+            return
+        if not final and self.pacer.chat_ready_at(job.admin_chat_id):
+            return  # the admin's chat had a message this second: next time
+        lang = await self._admin_lang(job)
+        screen = self._progress_screen(run, status, lang, final=final)
+        kwargs = {"chat_id": job.admin_chat_id, "message_id": job.progress_message_id,
+                  "text": screen.text, "parse_mode": "HTML",
+                  "link_preview_options": {"is_disabled": True}}  # fmt: skip
+        if screen.keyboard is not None:
+            kwargs["reply_markup"] = screen.keyboard
+        try:
+            await self.bot.do_api_request("editMessageText", api_kwargs=kwargs, read_timeout=10)
+        except RetryAfter as exc:
+            self.pacer.pause(seconds(exc.retry_after))
+        except TelegramError as exc:
+            if "not modified" not in str(exc).lower():
+                log.info("progress message not updated", extra={"fields": {"error": str(exc)}})
+
+    async def _admin_lang(self, job: BroadcastJob) -> str:
+        async with self.store.transaction() as tx:
+            user = tx.load_user(job.created_by)
+        return user.lang if user and user.lang else "en"
