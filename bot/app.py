@@ -21,6 +21,7 @@ from bot.broadcast import setup as broadcast_setup
 from bot.commands import commands_for
 from bot.handlers import account, fallback, groups, info, questionnaire, schemes
 from bot.ordering import PerUserUpdateProcessor
+from bot.pacing import GroupPacer
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.store import open_store
@@ -119,7 +120,10 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         builder = getattr(builder, name)(value)
     application = builder.build()
     application.bot_data[SERVICES_KEY] = Services(
-        settings=settings, store=open_store(settings.database_url), flow=QuestionFlow.default()
+        settings=settings,
+        store=open_store(settings.database_url),
+        flow=QuestionFlow.default(),
+        pacer=GroupPacer(settings.group_messages_per_minute, settings.group_rate_window_seconds),
     )
     register_handlers(application)
     return application  # type: ignore[return-value]

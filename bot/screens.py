@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks as cb
-from bot.render import render_result
 from bot.broadcast.schemes import result_subscribe_row
+from bot.render import render_result
 from bot.texts import t
 from dialogs import Button, QuestionFlow, Session, Step
 from rules.i18n import Lang

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     session_retention_days: int = Field(default=30, ge=1)
     stale_rules_days: int = Field(default=180, ge=1)
     max_concurrent_updates: int = Field(default=64, ge=1)
+    group_messages_per_minute: int = Field(default=20, ge=1)
+    group_rate_window_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
 
     # Broadcasts (bot/broadcast/): their own pacing, never python-telegram-bot's rate limiter.
