@@ -136,3 +136,56 @@ async def test_hang_and_delay_in_process(bot_api_core: EmulatorCore) -> None:
         m = await bot.send_message(u.id, "slow but fine")
         assert emu.last(u).message_id == m.message_id
     assert emu.requests[-1].duration >= 0.05
+
+
+async def _slow_hook_server(delay: float, seen: list[dict], active: list[int]):  # type: ignore[no-untyped-def]
+    """A minimal HTTP/1.1 server on 127.0.0.1 answering 200 after ``delay``."""
+    import json
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.decode().split("\r\n"):
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":")[1])
+                body = await reader.readexactly(length)
+                active[0] += 1
+                active[1] = max(active[1], active[0])
+                await asyncio.sleep(delay)
+                active[0] -= 1
+                seen.append(json.loads(body))
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_webhook_concurrency(bot_api_core: EmulatorCore, concurrency: int) -> None:
+    emu = bot_api_core
+    emu.webhook_concurrency = concurrency
+    seen: list[dict] = []
+    active = [0, 0]  # now, max
+    server = await _slow_hook_server(0.05, seen, active)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with emu.make_bot() as bot:
+            await bot.set_webhook(f"http://127.0.0.1:{port}/hook", max_connections=40)
+            u = emu.user()
+            for i in range(8):
+                await u.send(f"m{i}")
+            for _ in range(300):
+                if len(seen) == 8:
+                    break
+                await asyncio.sleep(0.01)
+            info = await bot.get_webhook_info()
+    finally:
+        server.close()
+    assert sorted(x["message"]["text"] for x in seen) == [f"m{i}" for i in range(8)]
+    assert active[1] == concurrency and info.pending_update_count == 0
+    if concurrency == 1:
+        assert [x["message"]["text"] for x in seen] == [f"m{i}" for i in range(8)]

@@ -112,6 +112,7 @@ class EmulatorCore:
         webhook_max_attempts: int = 3,
         webhook_retry_delay: float = 0.05,
         webhook_timeout: float = 5.0,
+        webhook_concurrency: int = 1,
         record_requests: bool = True,
     ):
         if not TOKEN_RE.match(token):
@@ -125,6 +126,7 @@ class EmulatorCore:
         self.webhook_max_attempts = webhook_max_attempts
         self.webhook_retry_delay = webhook_retry_delay
         self.webhook_timeout = webhook_timeout
+        self.webhook_concurrency = webhook_concurrency
         self.record_requests = record_requests
 
         self.bot = UserState(
@@ -155,6 +157,7 @@ class EmulatorCore:
         self.webhook_deliveries: list[WebhookDelivery] = []
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_last_error: tuple[int, str] | None = None
+        self._webhook_in_flight = 0
 
         # inspection
         self.requests: list[RequestRecord] = []
@@ -446,59 +449,79 @@ class EmulatorCore:
             self._webhook_task = asyncio.get_running_loop().create_task(self._webhook_loop(config))
 
     async def _webhook_loop(self, config: dict[str, Any]) -> None:
+        """Deliver pending updates to the webhook: ``webhook_concurrency`` requests at a time
+        (1 = strictly in order; Telegram itself uses up to max_connections in parallel)."""
         import httpx
 
         headers = {"Content-Type": "application/json"}
         if config.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = config["secret_token"]
+        width = max(1, min(self.webhook_concurrency, int(config.get("max_connections") or 40)))
         async with httpx.AsyncClient(trust_env=False, timeout=self.webhook_timeout) as client:
-            attempts = 0
-            while not self.closed and self.webhook is config:
-                if not self.pending:
-                    fut = asyncio.get_running_loop().create_future()
-                    self._update_waiters.append(fut)
-                    await fut
-                    continue
-                update = self.pending[0]
-                status: int | None = None
-                error: str | None = None
-                try:
-                    resp = await client.post(
-                        config["url"],
-                        content=json.dumps(update, ensure_ascii=False).encode("utf-8"),
-                        headers=headers,
+            workers = [
+                asyncio.ensure_future(self._webhook_worker(config, client, headers))
+                for _ in range(width)
+            ]
+            try:
+                await asyncio.gather(*workers)
+            finally:
+                for w in workers:
+                    w.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _webhook_worker(self, config: dict[str, Any], client: Any,
+                              headers: dict[str, str]) -> None:
+        import httpx
+
+        while not self.closed and self.webhook is config:
+            if not self.pending:
+                fut = asyncio.get_running_loop().create_future()
+                self._update_waiters.append(fut)
+                await fut
+                continue
+            update = self.pending.popleft()
+            self._webhook_in_flight += 1
+            try:
+                for attempt in range(1, self.webhook_max_attempts + 1):
+                    status: int | None = None
+                    error: str | None = None
+                    try:
+                        resp = await client.post(
+                            config["url"],
+                            content=json.dumps(update, ensure_ascii=False).encode("utf-8"),
+                            headers=headers,
+                        )
+                        status = resp.status_code
+                        if not 200 <= status < 300:
+                            error = (f"Wrong response from the webhook: {status} "
+                                     f"{resp.reason_phrase}")
+                    except httpx.TimeoutException:
+                        error = "Read timeout expired"
+                    except httpx.HTTPError as exc:
+                        error = f"Connection refused ({exc.__class__.__name__})"
+                    self.webhook_deliveries.append(
+                        WebhookDelivery(update["update_id"], status, error, self.clock.now())
                     )
-                    status = resp.status_code
-                    if not 200 <= status < 300:
-                        error = f"Wrong response from the webhook: {status} {resp.reason_phrase}"
-                except httpx.TimeoutException:
-                    error = "Read timeout expired"
-                except httpx.HTTPError as exc:
-                    error = f"Connection refused ({exc.__class__.__name__})"
-                self.webhook_deliveries.append(
-                    WebhookDelivery(update["update_id"], status, error, self.clock.now())
-                )
-                if error is None:
-                    if self.pending and self.pending[0] is update:
-                        self.pending.popleft()
-                    attempts = 0
-                    continue
-                self._webhook_last_error = (int(self.clock.time()), error)
-                attempts += 1
-                if attempts >= self.webhook_max_attempts:
-                    log.warning("webhook: giving up on update %s: %s", update["update_id"], error)
-                    if self.pending and self.pending[0] is update:
-                        self.pending.popleft()
-                    attempts = 0
-                    continue
-                await asyncio.sleep(self.webhook_retry_delay * (2 ** (attempts - 1)))
+                    if error is None:
+                        break
+                    self._webhook_last_error = (int(self.clock.time()), error)
+                    if attempt < self.webhook_max_attempts:
+                        await asyncio.sleep(self.webhook_retry_delay * (2 ** (attempt - 1)))
+                else:
+                    log.warning("webhook: giving up on update %s", update["update_id"])
+            except asyncio.CancelledError:
+                if not self.closed:
+                    self.pending.appendleft(update)  # not delivered: keep it
+                raise
+            finally:
+                self._webhook_in_flight -= 1
 
     def webhook_info(self) -> dict[str, Any]:
         cfg = self.webhook or {}
         info: dict[str, Any] = {
             "url": cfg.get("url", ""),
             "has_custom_certificate": False,
-            "pending_update_count": len(self.pending),
+            "pending_update_count": len(self.pending) + self._webhook_in_flight,
         }
         if cfg:
             info["max_connections"] = cfg.get("max_connections", 40)
