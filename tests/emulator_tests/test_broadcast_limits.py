@@ -54,3 +54,20 @@ async def test_in_process_throughput() -> None:
             elapsed = loop.time() - t0
         assert emu.delivered_count(u) == 500 and not emu.requests
         assert elapsed < 3, elapsed
+
+
+async def test_clock_scale_change_is_continuous_and_grace() -> None:
+    async with EmulatorCore() as emu:
+        before = emu.clock.now()
+        emu.clock.scale = 1000
+        assert 0 <= emu.clock.now() - before < 1  # no jump when the speed changes
+        emu.clock.advance(5)
+        assert emu.clock.now() >= before + 5
+        u = emu.user(started=True)
+        emu.limits(per_chat_per_second=1, grace=0.5)
+        status, _ = await emu.call(emu.token, "sendMessage", {"chat_id": u.id, "text": "1"})
+        emu.clock.advance(0.6)  # beyond the shortened (0.5 s) window
+        status, _ = await emu.call(emu.token, "sendMessage", {"chat_id": u.id, "text": "2"})
+        assert status == 200
+        status, body = await emu.call(emu.token, "sendMessage", {"chat_id": u.id, "text": "3"})
+        assert status == 429 and body["parameters"]["retry_after"] == 1

@@ -179,10 +179,10 @@ async def test_webhook_concurrency(bot_api_core: EmulatorCore, concurrency: int)
             for i in range(8):
                 await u.send(f"m{i}")
             for _ in range(300):
-                if len(seen) == 8:
+                info = await bot.get_webhook_info()
+                if len(seen) == 8 and info.pending_update_count == 0:
                     break
                 await asyncio.sleep(0.01)
-            info = await bot.get_webhook_info()
     finally:
         server.close()
     assert sorted(x["message"]["text"] for x in seen) == [f"m{i}" for i in range(8)]

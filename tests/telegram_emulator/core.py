@@ -90,6 +90,7 @@ class Limits:
     global_per_second: float | None = None
     per_chat_per_second: float | None = None
     per_group_per_minute: float | None = None
+    grace: float = 0.0
 
 
 class EmulatorCore:
@@ -316,9 +317,15 @@ class EmulatorCore:
         global_per_second: float | None = None,
         per_chat_per_second: float | None = None,
         per_group_per_minute: float | None = None,
+        *,
+        grace: float = 0.0,
     ) -> EmulatorCore:
-        """Enforce Telegram's flood limits on send*/edit*/copy/forward (None = unlimited)."""
-        self._limits = Limits(global_per_second, per_chat_per_second, per_group_per_minute)
+        """Enforce Telegram's flood limits on send*/edit*/copy/forward (None = unlimited).
+
+        Windows are exact sliding windows on arrival times (emulated seconds). ``grace`` shortens
+        each window by that many emulated seconds, to tolerate transport jitter when a bot's own
+        limiter uses exactly the same numbers (its clock runs before the request travels)."""
+        self._limits = Limits(global_per_second, per_chat_per_second, per_group_per_minute, grace)
         self._global_window.clear()
         self._chat_windows.clear()
         self._group_windows.clear()
@@ -351,6 +358,7 @@ class EmulatorCore:
                 (self._group_windows.setdefault(chat_id, deque()), 60.0, lim.per_group_per_minute)
             )
         wait = 0.0
+        checks = [(w, max(span - lim.grace, 0.0), limit) for w, span, limit in checks]
         for window, span, limit in checks:
             while window and window[0] <= now - span:
                 window.popleft()
