@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.commands import commands_for
-from bot.handlers import account, fallback, groups, info, questionnaire, schemes
+from bot.handlers import account, channels, fallback, groups, info, questionnaire, schemes
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import GroupPacer
 from bot.services import SERVICES_KEY, Services
@@ -48,6 +48,8 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("privacy", info.privacy))
     add(CommandHandler("schemes", schemes.schemes))
     add(CommandHandler("settings", groups.settings_command))
+    add(CommandHandler("channel", channels.channel))
+    add(CommandHandler("post", channels.post))
     add(CommandHandler("language", account.language))
     add(CommandHandler("forget", account.forget))
     add(CallbackQueryHandler(account.language_button, pattern=_pattern(cb.LANGUAGE)))
