@@ -6,7 +6,11 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import BotCommandScopeDefault
+from telegram import (
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeDefault,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -18,7 +22,7 @@ from telegram.ext import (
 
 from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
-from bot.commands import commands_for
+from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, schemes
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import GroupPacer
@@ -133,10 +137,16 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
 
 async def _set_menus(application: Application) -> None:
     bot = application.bot
-    await bot.set_my_commands(commands_for("en"), scope=BotCommandScopeDefault())
-    # Telegram keys menus by two-letter code only: "zh" gets Traditional, the script of Hong
-    # Kong's government; /language sets an exact per-chat menu for anyone who picks the other.
-    await bot.set_my_commands(commands_for("zh-hant"), language_code="zh")
+    menus = (
+        (BotCommandScopeDefault(), PUBLIC_COMMANDS),
+        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
+        (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS),
+    )
+    for scope, names in menus:
+        await bot.set_my_commands(commands_for("en", names), scope=scope)
+        # Telegram keys menus by two-letter code only: "zh" gets Traditional, the script of
+        # Hong Kong's government; /language sets an exact per-chat menu for the other script.
+        await bot.set_my_commands(commands_for("zh-hant", names), scope=scope, language_code="zh")
 
 
 async def _purge_loop(svc: Services) -> None:

@@ -1,4 +1,5 @@
-"""The command menu, following the contract's command table (commands anyone may use)."""
+"""The command menus, following the contract's command table: what anyone may use in a private
+chat, the group-friendly subset in groups, and /settings for group administrators."""
 
 from __future__ import annotations
 
@@ -13,5 +14,11 @@ PUBLIC_COMMANDS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def commands_for(lang: Lang) -> list[BotCommand]:
-    return [BotCommand(name, t(f"cmd_{name}", lang)) for name in PUBLIC_COMMANDS]
+GROUP_COMMANDS: tuple[str, ...] = (
+    "check", "back", "summary", "restart", "result", "schemes", "help", "about",
+)  # fmt: skip
+GROUP_ADMIN_COMMANDS: tuple[str, ...] = (*GROUP_COMMANDS, "settings")
+
+
+def commands_for(lang: Lang, names: tuple[str, ...] = PUBLIC_COMMANDS) -> list[BotCommand]:
+    return [BotCommand(name, t(f"cmd_{name}", lang)) for name in names]

@@ -222,6 +222,14 @@ async def test_info_commands_and_menus(bot):
     menus = emu.calls("setMyCommands", ok=True)
     langs = {c.params.get("language_code") for c in menus}
     assert {None, "zh"} <= langs or {"", "zh"} <= langs
+    group = emu.group("Menu test", supergroup=True)
+    group.add_member(user, "creator")
+    member = emu.user(first_name="Mem")
+    group.add_member(member)
+    seen_by_member = [c["command"] for c in emu.effective_commands(group, member)]
+    seen_by_admin = [c["command"] for c in emu.effective_commands(group, user)]
+    assert "check" in seen_by_member and "settings" not in seen_by_member
+    assert "settings" in seen_by_admin
 
 
 async def test_unexpected_error_apologises_and_shows_the_question(bot, monkeypatch):
