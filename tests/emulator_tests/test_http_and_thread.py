@@ -92,7 +92,7 @@ async def test_control_api(bot_api) -> None:  # type: ignore[no-untyped-def]
                               json={"message_id": sent[0]["message_id"], "button": "No"})
         assert r.status_code == 400 and "no button" in r.json()["error"]
         r = await client.post(f"{base}/wait", json={"chat_id": 1001, "contains": "Hi",
-                                                    "timeout": 0.5})
+                                                    "timeout": 0.1})
         assert r.status_code == 400  # the press marked the chat: "Hi" is older
         assert (await client.get(f"{base}/info")).json()["token"] == emu.token
         assert (await client.get(f"{base}/requests")).json()[-1]["method"] == "sendMessage"

@@ -170,7 +170,7 @@ async def test_webhook_concurrency(bot_api_core: EmulatorCore, concurrency: int)
     emu.webhook_concurrency = concurrency
     seen: list[dict] = []
     active = [0, 0]  # now, max
-    server = await _slow_hook_server(0.05, seen, active)
+    server = await _slow_hook_server(0.02, seen, active)
     port = server.sockets[0].getsockname()[1]
     try:
         async with emu.make_bot() as bot:
