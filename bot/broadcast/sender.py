@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 FILL_CHUNK = 2000
 TICK = 0.005
-IDLE_WAIT = 30.0
+IDLE_WAIT = 5.0
 
 
 def seconds(value: Any) -> float:
@@ -361,13 +361,16 @@ class BroadcastSender:
                   "link_preview_options": {"is_disabled": True}}  # fmt: skip
         if screen.keyboard is not None:
             kwargs["reply_markup"] = screen.keyboard
-        try:
-            await self.bot.do_api_request("editMessageText", api_kwargs=kwargs, read_timeout=10)
-        except RetryAfter as exc:
-            self.pacer.pause(seconds(exc.retry_after))
-        except TelegramError as exc:
-            if "not modified" not in str(exc).lower():
-                log.info("progress message not updated", extra={"fields": {"error": str(exc)}})
+        for _ in range(4 if final else 1):  # the final report must get through
+            try:
+                await self.bot.do_api_request("editMessageText", api_kwargs=kwargs, read_timeout=10)
+                return
+            except RetryAfter as exc:
+                await asyncio.sleep(seconds(exc.retry_after))
+            except TelegramError as exc:
+                if "not modified" not in str(exc).lower():
+                    log.info("progress not updated", extra={"fields": {"error": str(exc)}})
+                return
 
     async def _admin_lang(self, job: BroadcastJob) -> str:
         async with self.store.transaction() as tx:

@@ -7,6 +7,7 @@ transaction as its effect.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -14,11 +15,13 @@ import time
 from datetime import datetime, timedelta
 
 from telegram import InaccessibleMessage, InputFile, Update
+from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
 from bot import callbacks as cb
 from bot.broadcast import BROADCAST_KEY
 from bot.broadcast.admins import is_admin, is_owner
+from bot.broadcast.sender import seconds
 from bot.broadcast.views import (
     HONG_KONG,
     job_screen,
@@ -271,12 +274,24 @@ async def _draft_button(update, context, lang: str, job, action: str, arg: str) 
         await edit_screen(update, context, Screen(f"{header}\n\n{t('bc_confirmed', lang)}"))
         screen = job_screen(job, {PENDING: count}, lang)
         chat = update.effective_chat
-        sent = await send_html(context.bot, chat.id, screen.text, screen.keyboard)
+        sent = await _send_with_retry(context, chat.id, screen)
         async with svc.store.transaction() as tx:
             tx.update_broadcast(job.id, progress_message_id=sent["message_id"])
         _wake(context)
         return
     await edit_screen(update, context, preview_screen(job, count, lang, menu))
+
+
+async def _send_with_retry(context, chat_id: int, screen: Screen) -> dict:
+    """A message whose id we keep (the progress message): wait out a 429 rather than lose it."""
+    for attempt in range(4):
+        try:
+            return await send_html(context.bot, chat_id, screen.text, screen.keyboard)
+        except RetryAfter as exc:
+            if attempt == 3:
+                raise
+            await asyncio.sleep(seconds(exc.retry_after))
+    raise AssertionError("unreachable")
 
 
 def _scheduled_at(arg: str) -> float | None:
