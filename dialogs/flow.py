@@ -29,7 +29,7 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz
 from transitions import Machine
 
@@ -64,6 +64,7 @@ SESSION_FORMAT = 1
 EARLIEST_DATE = date(1940, 1, 1)
 
 StepKind = Literal["question", "summary", "result"]
+_SCALARS = (bool, int, float, str, type(None))
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -83,10 +84,20 @@ class Session(BaseModel):
     format: int = SESSION_FORMAT
     lang: Lang = "en"
     revision: int = 0
-    answers: dict[str, AnswerValue] = Field(default_factory=dict)
+    # `Any` with a check of our own: pydantic's union of scalar types costs more to serialise
+    # than the rest of a step's JSON together.
+    answers: dict[str, Any] = Field(default_factory=dict)
     history: list[str] = Field(default_factory=list)
     state: str | None = None
     flow_version: str = ""
+
+    @field_validator("answers")
+    @classmethod
+    def _plain_values(cls, answers: dict[str, Any]) -> dict[str, Any]:
+        for value in answers.values():
+            if type(value) not in _SCALARS:
+                raise ValueError("an answer must be true, false, a number, a string or null")
+        return answers
 
     @classmethod
     def new(cls, lang: str = "en") -> Session:

@@ -463,6 +463,15 @@ def test_answers_that_no_longer_fit_are_dropped_and_asked_again(flow: QuestionFl
     assert not flow.is_valid_answer("nope", 1)
 
 
+def test_stored_answers_must_be_plain_values() -> None:
+    with pytest.raises(ValueError):
+        Session.from_json('{"answers": {"age": [30]}}')
+    assert Session.from_json('{"answers": {"age": 30, "x": null}}').answers == {
+        "age": 30,
+        "x": None,
+    }
+
+
 def test_new_session_defaults() -> None:
     s = Session.new("zh-CN")
     assert s.lang == "zh-hans" and s.revision == 0 and s.answers == {}
