@@ -64,6 +64,31 @@ async def test_raw_bodies_and_error_shape(bot_api) -> None:  # type: ignore[no-u
         r = await client.post(f"{api}/sendMessage", content=b"{bad",
                               headers={"content-type": "application/json"})
         assert r.status_code == 400
+        assert emu.internal_errors == []
+
+
+async def test_registry_and_internal_errors(bot_api_core) -> None:  # type: ignore[no-untyped-def]
+    from tests.telegram_emulator import api_method
+    from tests.telegram_emulator.registry import METHODS
+
+    @api_method("emulatorTestEcho", "emulatorTestBoom")
+    def handler(core, p):  # type: ignore[no-untyped-def]
+        if p.str("boom"):
+            return {}["missing"]
+        return {"echo": p.int("n"), "chat": core.resolve_chat(p).id}
+
+    try:
+        u = bot_api_core.user(started=True)
+        status, body = await bot_api_core.call(bot_api_core.token, "emulatortestecho",
+                                               {"n": "7", "chat_id": str(u.id)})
+        assert status == 200 and body["result"] == {"echo": 7, "chat": u.id}
+        status, body = await bot_api_core.call(bot_api_core.token, "emulatorTestBoom",
+                                               {"boom": "1"})
+        assert status == 500 and "KeyError" in body["description"]
+        assert bot_api_core.internal_errors == ["emulatorTestBoom: KeyError('missing')"]
+    finally:
+        METHODS.pop("emulatortestecho")
+        METHODS.pop("emulatortestboom")
 
 
 def httpx_json(value: object) -> str:

@@ -170,6 +170,7 @@ class EmulatorCore:
         self.files: dict[str, dict[str, Any]] = {}
         self.files_by_path: dict[str, str] = {}
         self.rate_limited = 0  # number of 429 answers sent (limits + injected)
+        self.internal_errors: list[str] = []  # emulator failures (answered with 500)
         self.delivered: dict[int, int] = {}  # chat_id -> messages the bot delivered there
         self._events: list[tuple[str, MessageRecord]] = []
         self._mark = 0  # events before this index are "old" for wait_for
@@ -256,6 +257,13 @@ class EmulatorCore:
             rec.description = err.description
             if err.code == 429:
                 self.rate_limited += 1
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            # a bug in the emulator (or a request it cannot make sense of): say so loudly
+            log.exception("emulator error in %s", method)
+            self.internal_errors.append(f"{method}: {exc!r}")
+            err = ApiError(500, f"Internal Server Error: emulator failed on {method}: {exc!r}")
+            status, body = err.code, err.to_json()
+            rec.description = err.description
         except asyncio.CancelledError:
             # the caller went away (client disconnect or timeout); Telegram would not notice
             rec.status, rec.description = 499, "cancelled: the client went away"

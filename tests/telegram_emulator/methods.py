@@ -79,6 +79,8 @@ def reply_target(core: EmulatorCore, chat: ChatState, p: Params) -> MessageRecor
     allow = p.bool("allow_sending_without_reply")
     if isinstance(rp, dict):
         mid = rp.get("message_id")
+        if mid is None:
+            raise bad_request("message to be replied not found")
         allow = bool(rp.get("allow_sending_without_reply", allow))
         other = rp.get("chat_id")
         if other is not None and str(other) != str(chat.id):
