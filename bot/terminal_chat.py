@@ -8,6 +8,7 @@ university name). Commands: `back`, `restart`, `summary`, `change N`, `result`, 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO
@@ -261,11 +262,16 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
         sys.stdout.flush()
 
     chat = TerminalChat(QuestionFlow.default(skip_by_rules=not args.all_questions), lang, write)
-    write(HELP[lang])
-    chat.show()
-    for line in stdin:
-        if not chat.handle(line):
-            break
+    try:
+        write(HELP[lang])
+        chat.show()
+        for line in stdin:
+            if not chat.handle(line):
+                break
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except KeyboardInterrupt:
+        write("")
     return 0
 
 
