@@ -108,9 +108,10 @@ async def _paced(context: ContextTypes.DEFAULT_TYPE, update: Update, call) -> ob
     pacer = services(context).pacer
     group = chat is not None and is_group_chat(chat.id, chat.type)
     for attempt in range(MAX_RETRIES + 1):
-        if group:
-            await pacer.acquire(chat.id)
         try:
+            if group:
+                async with pacer.slot(chat.id):
+                    return await call()
             return await call()
         except RetryAfter as exc:
             if attempt == MAX_RETRIES:

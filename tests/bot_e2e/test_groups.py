@@ -268,9 +268,8 @@ async def test_sensitive_questions_move_to_a_private_chat(bot):
 
 async def test_group_replies_never_exceed_the_group_limit(bot_api, tmp_path):
     emu = bot_api
-    # The bot paces to the same 6 a minute; grace absorbs the few milliseconds by which a
-    # request reaches the emulator after the bot's clock let it go (5 emulated s = 83 ms real).
-    emu.limits(per_group_per_minute=6, grace=5.0)
+    # The bot paces to exactly the same 6 a minute (a minute is one real second here).
+    emu.limits(per_group_per_minute=6)
     settings = bot_settings(
         emu, tmp_path / "bot.sqlite3", group_messages_per_minute=6, group_rate_window_seconds=1.0
     )

@@ -202,7 +202,7 @@ async def test_webhook_mode_checks_the_secret(bot_api, tmp_path):
             metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
         assert no_secret.status_code == 403 and wrong.status_code == 403
         assert health.status_code == 200 and health.json() == {"ok": True}
-        assert 'bot_updates_total{handler="answer_button",outcome="ok"}' in metrics.text
+        assert 'bot_updates_total{handler="answer_text",outcome="ok"}' in metrics.text
         # the forged /restart was not applied
         await user.send("/summary")
         assert "Japan" in (await emu.wait_for("Your answers", chat_id=user, timeout=10)).text
