@@ -20,7 +20,12 @@ class Metrics:
             lambda: [0] * (len(BUCKETS_MS) + 1)
         )
         self.latency_sum_ms: defaultdict[str, float] = defaultdict(float)
-        self.gauges: dict[str, float] = {}
+        self.gauges: dict[str, float] = {}  # name, or name{labels}: set at scrape time
+        self.counters: defaultdict[str, float] = defaultdict(float)  # name or name{labels}
+
+    def count(self, name: str, n: float = 1) -> None:
+        """A counter without a fixed declaration (e.g. `bot_updates_late_total`)."""
+        self.counters[name] += n
 
     def observe(self, handler: str, outcome: str, ms: float) -> None:
         self.updates[(handler, outcome)] += 1
@@ -56,8 +61,14 @@ class Metrics:
                 f'bot_handler_seconds_sum{{handler="{handler}"}} '
                 f"{self.latency_sum_ms[handler] / 1000:.6f}"
             )
-        for name, value in sorted(self.gauges.items()):
-            lines += [f"# TYPE {name} gauge", f"{name} {value:g}"]
+        for kind, values in (("counter", self.counters), ("gauge", self.gauges)):
+            declared: set[str] = set()
+            for name, value in sorted(values.items()):
+                base = name.partition("{")[0]
+                if base not in declared:
+                    declared.add(base)
+                    lines.append(f"# TYPE {base} {kind}")
+                lines.append(f"{name} {value:g}")
         return "\n".join(lines) + "\n"
 
 

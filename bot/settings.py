@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     broadcast_retry_seconds: float = Field(default=1.0, ge=0)
     broadcast_progress_seconds: float = Field(default=3.0, gt=0)
 
+    # Several instances on PostgreSQL (bot/cluster.py): how long an update waits for one of the
+    # same user with a lower update_id that may be arriving at another instance, and the
+    # broadcast sender's lease (renewed every third of it; a dead holder's is taken over after).
+    update_order_window_ms: float = Field(default=50.0, ge=0)
+    broadcast_lease_seconds: float = Field(default=15.0, gt=0)
+
     @field_validator("bot_admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -3,6 +3,14 @@
 Each update is processed before the HTTP response is sent: Telegram only counts an update as
 delivered once the answer it caused is committed, so a crash mid-update means Telegram resends it
 instead of it being lost.
+
+With a shared store (PostgreSQL, several instances behind one URL) updates go through
+`bot/cluster.py`'s inbox: one user's updates are applied in update_id order whichever instance
+they reach, and a resent update is acknowledged without running twice.
+
+/metrics (Prometheus text): updates by handler and outcome, the handler latency histogram,
+errors, webhook requests, sessions and users, and broadcast progress. Database figures are read
+at scrape time and cached for a few seconds.
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -20,11 +29,14 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.metrics import METRICS
+from bot.services import SERVICES_KEY
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1 << 20
+STATS_CACHE_SECONDS = 5.0
+ACTIVE_WINDOW_SECONDS = 3600.0
 
 
 def webhook_path(webhook_url: str) -> str:
@@ -33,6 +45,14 @@ def webhook_path(webhook_url: str) -> str:
 
 def build_webhook_app(application: Application, path: str, secret: str) -> Starlette:
     expected = secret.encode()
+    svc = application.bot_data.get(SERVICES_KEY)
+    inbox = None
+    if svc is not None and getattr(svc.store, "shared", False):
+        from bot.cluster import UpdateInbox
+
+        window = svc.settings.update_order_window_ms / 1000
+        inbox = UpdateInbox(application, svc.store, window=window)
+    cached: dict[str, object] = {"at": 0.0}
 
     async def receive_update(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -42,18 +62,30 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
         if len(body) > MAX_BODY:
             return PlainTextResponse("too large", status_code=413)
         try:
-            update = Update.de_json(json.loads(body), application.bot)
+            raw = json.loads(body)
+            update = Update.de_json(raw, application.bot)
         except (ValueError, TypeError, KeyError):
+            METRICS.count('bot_webhook_requests_total{result="bad"}')
             return PlainTextResponse("bad update", status_code=400)
-        await application.update_processor.process_update(
-            update, application.process_update(update)
-        )
+        METRICS.count('bot_webhook_requests_total{result="ok"}')
+        if inbox is not None:
+            await inbox.handle(update, raw)
+        else:
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
         return Response(status_code=200)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"ok": application.running})
 
     async def metrics(_: Request) -> Response:
+        if svc is not None and time.monotonic() - float(cached["at"]) > STATS_CACHE_SECONDS:  # type: ignore[arg-type]
+            cached["at"] = time.monotonic()
+            try:
+                await _database_gauges(application, svc)
+            except Exception:
+                log.exception("metrics: database figures unavailable")
         return PlainTextResponse(
             METRICS.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
         )
@@ -65,3 +97,33 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
             Route("/metrics", metrics, methods=["GET"]),
         ]
     )
+
+
+async def _database_gauges(application: Application, svc: object) -> None:
+    """Sessions, users and broadcast progress, as gauges (every instance reports the database's
+    figures; `bot_broadcast_lease_held` tells which instance is sending)."""
+    from bot.broadcast import BROADCAST_KEY
+    from bot.store.broadcasts import ACTIVE_STATUSES
+
+    store = svc.store  # type: ignore[attr-defined]
+    async with store.transaction() as tx:
+        stats = tx.statistics(time.time() - ACTIVE_WINDOW_SECONDS, history=5)
+    gauges = {k: v for k, v in METRICS.gauges.items() if not k.startswith("bot_broadcast_")}
+    gauges["bot_users"] = stats.users
+    gauges["bot_sessions_active"] = stats.active_users  # users with a session touched in 1 h
+    gauges["bot_results_finished"] = stats.finished
+    gauges["bot_subscribers"] = stats.subscribers
+    for job, counts in stats.broadcasts:
+        if job.status not in ACTIVE_STATUSES:
+            continue
+        gauges[f'bot_broadcast_total{{job="{job.id}"}}'] = job.total
+        for state, n in counts.items():
+            gauges[f'bot_broadcast_recipients{{job="{job.id}",state="{state}"}}'] = n
+    sender = application.bot_data.get(BROADCAST_KEY)
+    if sender is not None:
+        holds = getattr(sender, "holds_lease", None)
+        gauges["bot_broadcast_lease_held"] = float(bool(holds if holds is not None else True))
+        run = getattr(sender, "current", None)
+        gauges["bot_broadcast_send_rate"] = run.rate() if run is not None else 0.0
+        gauges["bot_broadcast_rate_limited"] = getattr(sender, "rate_limited", 0)
+    METRICS.gauges = gauges

@@ -41,7 +41,12 @@ def start(application: Application) -> BroadcastSender:
     svc = application.bot_data[SERVICES_KEY]
     request = application.bot.request
     meter = request.meter if isinstance(request, MeteredRequest) else SendMeter()
-    sender = BroadcastSender(svc.store, application.bot, svc.settings, meter)
+    sender_class = BroadcastSender
+    if getattr(svc.store, "shared", False):  # several instances: one sender, by lease (issue 7)
+        from bot.cluster import LeasedBroadcastSender
+
+        sender_class = LeasedBroadcastSender
+    sender = sender_class(svc.store, application.bot, svc.settings, meter)
     application.bot_data[BROADCAST_KEY] = sender
     svc.background.add(sender.start())  # cancelled with the other background tasks
     return sender

@@ -48,6 +48,21 @@ class StoredChat:
     migrated_to: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A named lease held by one process (e.g. the broadcast sender). `token` grows on every
+    takeover: writes made under the lease check it (`Store.check_fence`), so a holder that lost
+    the lease without noticing cannot write any more."""
+
+    name: str
+    holder: str
+    token: int
+
+
+class LeaseLost(Exception):
+    """The lease was taken over (or expired) since it was acquired."""
+
+
 class Transaction(BroadcastTransaction, ABC):
     """One update's reads and writes; committed together when the block exits cleanly.
 
@@ -122,3 +137,45 @@ class Store(ABC):
     @abstractmethod
     async def count_rows_about(self, user_id: int) -> int:
         """How many rows in any table mention the user (for `/forget` and its tests)."""
+
+    # --- leases: one broadcast sender at a time. This default is for a store only one process
+    # uses (SQLite): the lease lives in memory. A shared store (PostgreSQL) overrides all four.
+    shared = False  # True when several processes may use the same database
+
+    async def acquire_lease(self, name: str, holder: str, ttl: float) -> Lease | None:
+        """Take the lease if it is free or expired; None if another holder has it."""
+        import time
+
+        leases = self.__dict__.setdefault("_local_leases", {})
+        now = time.monotonic()
+        current = leases.get(name)
+        if current is not None and current[1] >= now:
+            return None
+        token = (current[0].token if current else 0) + 1
+        lease = Lease(name, holder, token)
+        leases[name] = (lease, now + ttl)
+        return lease
+
+    async def renew_lease(self, lease: Lease, ttl: float) -> bool:
+        """Extend the lease; False if it expired or was taken over (then it is lost)."""
+        import time
+
+        leases = self.__dict__.setdefault("_local_leases", {})
+        current = leases.get(lease.name)
+        now = time.monotonic()
+        if current is None or current[0] != lease or current[1] < now:
+            return False
+        leases[lease.name] = (lease, now + ttl)
+        return True
+
+    async def release_lease(self, lease: Lease) -> None:
+        leases = self.__dict__.setdefault("_local_leases", {})
+        current = leases.get(lease.name)
+        if current is not None and current[0] == lease:
+            leases[lease.name] = (lease, float("-inf"))
+
+    def check_fence(self, tx: Transaction, name: str, token: int) -> None:
+        """Inside a transaction: raise `LeaseLost` unless `token` is the lease's current one."""
+        current = self.__dict__.setdefault("_local_leases", {}).get(name)
+        if current is None or current[0].token != token:
+            raise LeaseLost(f"lease {name!r}: token {token} is stale")

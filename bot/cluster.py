@@ -1,0 +1,262 @@
+"""Several instances behind one webhook URL, sharing PostgreSQL (issue 7).
+
+Per-user ordering across instances — `UpdateInbox`:
+  One user's updates may reach two instances at the same moment. In one process,
+  `bot/ordering.py` already runs a user's updates one after another; across processes the
+  database does it. Every update is first written to `update_inbox` (its update_id is the key,
+  so a resent update is recognised and acknowledged without running twice). Then the instance
+  tries the user's *drain lock* — a session-level `pg_try_advisory_lock` — and, holding it,
+  processes every pending update of that user in update_id order, including ones that reached
+  another instance (the payload is in the row). The instance that did not get the lock waits
+  until its update is marked done (by whoever processed it) before answering the webhook, so
+  Telegram still only counts an update delivered once its answer is committed; if the lock
+  holder dies, PostgreSQL frees the lock with its connection and the waiting instance drains.
+  An update is taken only once it is `update_order_window_ms` old (by the database's clock): a
+  lower update_id sent at the same moment to another instance has that long to be registered
+  first. An update older than one already applied (it arrived later than the window) is still
+  applied, not dropped, and counted in `bot_updates_late_total`.
+
+  Why a session-level lock held across the handler's awaits and not a lock per transaction:
+  ordering needs the whole update (read the session, reply, commit) to be exclusive, and the
+  handlers' transactions stay as they are (synchronous, nothing awaited inside). The drain lock
+  uses its own key space (`drain_lock_key`), so nothing else ever waits on it synchronously.
+
+One broadcast sender at a time — `LeasedBroadcastSender`:
+  The sender runs only while its instance holds the `broadcast-sender` lease (a row with an
+  expiry by the database's clock and a fencing token that grows on every takeover). The holder
+  renews it every third of its length; every transaction of the sender first checks the token
+  (`Store.check_fence`, which also blocks a takeover until that transaction commits), so a
+  holder that lost the lease without noticing cannot write. It also stops *sending* before its
+  lease could have expired (a local deadline that starts before each renewal request), and
+  cancels its requests in flight. The new holder starts like a restarted sender: recipients left
+  in `sending` become `uncertain` (never resent automatically), the rest continue. So a killed
+  holder's broadcast is finished by another instance and nobody gets a copy twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+
+from bot.broadcast.sender import BroadcastSender
+from bot.metrics import METRICS
+from bot.ordering import ordering_key
+from bot.store.base import Lease, LeaseLost
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.store.postgres import PostgresStore
+
+log = logging.getLogger(__name__)
+
+BROADCAST_LEASE = "broadcast-sender"
+
+
+def instance_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class UpdateInbox:
+    """Webhook updates of a shared store go through here (see the module's docstring)."""
+
+    def __init__(
+        self, application: Application, store: PostgresStore, *, window: float, poll: float = 0.01
+    ) -> None:
+        self.application = application
+        self.store = store
+        self.window = window
+        self.poll = poll
+        self._done: dict[int, asyncio.Event] = {}  # waiters in this process, by update_id
+
+    async def handle(self, update: Update, raw: dict[str, Any]) -> None:
+        """Return once the update is processed, here or by another instance."""
+        app = self.application
+        key = ordering_key(update)
+        if key is None:  # nobody to order by (e.g. a channel post without a chat)
+            await app.update_processor.process_update(update, app.process_update(update))
+            return
+        state = await self.store.inbox_register(update.update_id, key, json.dumps(raw))
+        if state == "done":
+            METRICS.count("bot_updates_duplicate_total")
+            return
+        await app.update_processor.process_update(update, self._until_done(key, update.update_id))
+
+    async def _until_done(self, key: int, update_id: int) -> None:
+        store = self.store
+        delay = self.poll
+        while True:
+            generation = await store.inbox_try_lock(key)
+            if generation is not None:
+                try:
+                    if update_id in await self._drain(key, generation):
+                        return
+                finally:
+                    await store.inbox_unlock(key, generation)
+            else:
+                METRICS.count("bot_update_lock_waits_total")
+            if await store.inbox_is_done(update_id):
+                return
+            # Another instance is draining this user (and will take this update too): wait for
+            # it, woken at once if this process finishes it, else by polling with a backoff.
+            event = self._done.setdefault(update_id, asyncio.Event())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), delay)
+            self._done.pop(update_id, None)
+            delay = min(delay * 2, 0.1)
+
+    async def _drain(self, key: int, generation: int) -> set[int]:
+        """Process the user's pending updates in order; returns the ids processed here."""
+        store, app = self.store, self.application
+        processed: set[int] = set()
+        applied: int | None = None
+        while True:
+            nxt = await store.inbox_next(key, self.window)
+            if nxt is None:
+                return processed
+            if isinstance(nxt, float):  # the lowest one is younger than the window
+                await asyncio.sleep(min(nxt, self.window) + 0.001)
+                continue
+            if store.generation != generation:
+                return processed  # reconnected: the lock went with the old connection
+            update_id, payload = nxt
+            if applied is None:
+                applied = await store.inbox_max_done(key)
+            if applied is not None and update_id < applied:
+                METRICS.count("bot_updates_late_total")
+                log.warning(
+                    "update applied out of order", extra={"fields": {"update_id": update_id}}
+                )
+            try:
+                update = Update.de_json(json.loads(payload), app.bot)
+                await app.process_update(update)
+            except Exception:  # a poison update must not block the user's later ones
+                log.exception("update failed", extra={"fields": {"update_id": update_id}})
+            await store.inbox_done(update_id)
+            processed.add(update_id)
+            applied = max(applied or update_id, update_id)
+            event = self._done.pop(update_id, None)
+            if event is not None:
+                event.set()
+
+
+class _FencedStore:
+    """The sender's view of the store: every transaction first checks the lease's token."""
+
+    def __init__(self, store: Any, sender: LeasedBroadcastSender) -> None:
+        self._store = store
+        self._sender = sender
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Any]:
+        lease = self._sender.lease
+        if lease is None:
+            raise LeaseLost("not holding the broadcast lease")
+        async with self._store.transaction() as tx:
+            self._store.check_fence(tx, lease.name, lease.token)
+            yield tx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+class LeasedBroadcastSender(BroadcastSender):
+    """The broadcast sender for a shared store: it runs only while holding the lease."""
+
+    def __init__(self, store: Any, bot: Any, settings: Any, meter: Any) -> None:
+        super().__init__(store, bot, settings, meter)
+        self.real_store = store
+        self.store = _FencedStore(store, self)
+        self.holder = instance_name()
+        self.ttl = float(settings.broadcast_lease_seconds)
+        self.lease: Lease | None = None
+        self.takeovers = 0  # leases acquired by this process
+        self._valid_until = 0.0  # time.monotonic(): no new request after this
+        self._requests: set[asyncio.Task[Any]] = set()
+
+    @property
+    def holds_lease(self) -> bool:
+        return self.lease is not None and time.monotonic() < self._valid_until
+
+    async def _run(self) -> None:
+        while True:
+            lease = await self._acquire()
+            self.lease = lease
+            self.takeovers += 1
+            log.info("broadcast lease taken",
+                     extra={"fields": {"holder": self.holder, "token": lease.token}})  # fmt: skip
+            runner = asyncio.create_task(super()._run(), name="broadcast-sender-run")
+            keeper = asyncio.create_task(self._keep(lease), name="broadcast-lease")
+            try:
+                await asyncio.wait({runner, keeper}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                await self._drop(runner, keeper)
+                with contextlib.suppress(Exception):
+                    await self.real_store.release_lease(lease)
+                raise
+            await self._drop(runner, keeper)
+            log.warning("broadcast lease lost", extra={"fields": {"token": lease.token}})
+
+    async def _drop(self, *tasks: asyncio.Task[Any]) -> None:
+        self.lease = None
+        self._valid_until = 0.0
+        self.current = None
+        pending = [*tasks, *self._requests]
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(BaseException):
+                await task
+        self._requests.clear()
+
+    async def _acquire(self) -> Lease:
+        while True:
+            started = time.monotonic()
+            try:
+                lease = await self.real_store.acquire_lease(BROADCAST_LEASE, self.holder, self.ttl)
+            except Exception:
+                log.exception("broadcast lease: database error")
+                lease = None
+            if lease is not None:
+                self._valid_until = started + self.ttl * 0.9
+                return lease
+            await asyncio.sleep(min(self.ttl / 3, 2.0))
+
+    async def _keep(self, lease: Lease) -> None:
+        """Renew until the lease is lost; returns then."""
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            started = time.monotonic()
+            try:
+                ok = await self.real_store.renew_lease(lease, self.ttl)
+            except Exception:
+                log.exception("broadcast lease: renewal failed")
+                if time.monotonic() >= self._valid_until:
+                    return
+                continue
+            if not ok:
+                return
+            self._valid_until = started + self.ttl * 0.9
+
+    async def _deliver(self, job: Any, chat_id: int) -> Any:
+        if not self.holds_lease:
+            raise asyncio.CancelledError  # the recipient stays `sending`: uncertain, not resent
+        task = asyncio.current_task()
+        if task is not None:
+            self._requests.add(task)
+        try:
+            return await super()._deliver(job, chat_id)
+        finally:
+            if task is not None:
+                self._requests.discard(task)
