@@ -32,6 +32,7 @@ class SendMeter:
         self.last_in_chat: dict[int, float] = {}
         self.group_recent: dict[int, deque[float]] = {}
         self.total = 0
+        self.in_flight = 0  # sends whose answer has not come yet
         self._pruned = 0.0
 
     WINDOW = 1.0
@@ -96,21 +97,29 @@ class MeteredRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
-        if is_rate_limited(endpoint):
-            chat = request_data.parameters.get("chat_id") if request_data is not None else None
-            try:
-                self.meter.record(int(chat) if chat is not None else None)
-            except (TypeError, ValueError):  # @channelusername
-                self.meter.record(None)
-        return await self.inner.do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
+        if not is_rate_limited(endpoint):
+            return await self.inner.do_request(
+                url, method, request_data, read_timeout=read_timeout,
+                write_timeout=write_timeout, connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )  # fmt: skip
+        chat = request_data.parameters.get("chat_id") if request_data is not None else None
+        try:
+            chat_id = int(chat) if chat is not None else None
+        except (TypeError, ValueError):  # @channelusername
+            chat_id = None
+        # Counted while in flight, then at the time the answer came: never earlier than
+        # Telegram counted it, so the one-second window here holds it at least as long.
+        self.meter.in_flight += 1
+        try:
+            return await self.inner.do_request(
+                url, method, request_data, read_timeout=read_timeout,
+                write_timeout=write_timeout, connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )  # fmt: skip
+        finally:
+            self.meter.in_flight -= 1
+            self.meter.record(chat_id)
 
 
 class Pacer:
@@ -131,7 +140,7 @@ class Pacer:
         self.cap = max(1, int(rate * (1 - reserve)))
         self.chat_gap = 1.0 / per_chat_per_second
         self.group_per_minute = group_per_minute
-        self.burst = max(1.0, rate * 0.02)
+        self.burst = max(1.0, rate * 0.05)
         self.tokens = 1.0
         self.last = meter.clock()
         self.paused_until = 0.0
@@ -143,7 +152,7 @@ class Pacer:
             return 0
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        room = self.cap - self.meter.in_last_second(now)
+        room = self.cap - self.meter.in_last_second(now) - self.meter.in_flight
         return max(0, min(int(self.tokens), room))
 
     def take(self) -> None:

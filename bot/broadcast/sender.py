@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 FILL_CHUNK = 2000
 TICK = 0.005
+MAX_YIELD = 10  # at most this many short waits in a row for updates being handled
 IDLE_WAIT = 5.0
 
 
@@ -84,8 +85,13 @@ class JobRun:
 
 
 class BroadcastSender:
-    def __init__(self, store: Store, bot: Bot, settings: Settings, meter: SendMeter) -> None:
+    def __init__(
+        self, store: Store, bot: Bot, settings: Settings, meter: SendMeter, busy=None
+    ) -> None:
         self.store = store
+        # True while the bot is handling someone's update: the broadcast waits (a little) so
+        # that replies get the event loop first.
+        self.busy = busy or (lambda: False)
         self.bot = bot
         self.settings = settings
         self.meter = meter
@@ -187,6 +193,7 @@ class BroadcastSender:
         status = RUNNING
         next_progress = 0.0
         next_status_check = time.monotonic() + 1.0
+        yielded = 0
 
         def retry_later(rec: Recipient, delay: float) -> None:
             heapq.heappush(retries, (time.monotonic() + delay, next(seq), rec))
@@ -240,6 +247,11 @@ class BroadcastSender:
                         exhausted = False  # resend or resume may have added pending rows
             if results or inactive or moved:
                 await self._flush(run, results, inactive, moved)
+            if status == RUNNING and self.busy() and yielded < MAX_YIELD:
+                yielded += 1  # someone's update is being handled: let it finish first
+                await asyncio.sleep(TICK / 5)
+                continue
+            yielded = 0
             if status == RUNNING:
                 budget = min(pacer.available(), settings.broadcast_max_in_flight - len(in_flight))
                 while budget > 0 and retries and retries[0][0] <= now:
