@@ -151,19 +151,19 @@ def answered_screen(question_prompt: str, answer: str, lang: Lang) -> Screen:
     return Screen(t("answered", lang, question=question_prompt, answer=answer))
 
 
-def language_screen(lang: Lang) -> Screen:
+def language_screen(lang: Lang, owner: int | None = None) -> Screen:
     buttons = [
         InlineKeyboardButton(
-            name, callback_data=cb.Callback(cb.LANGUAGE, None, None, code).encode()
+            name, callback_data=cb.Callback(cb.LANGUAGE, owner, None, code).encode()
         )
         for code, name in LANGUAGE_NAMES.items()
     ]
     return Screen(t("language_prompt", lang), InlineKeyboardMarkup([buttons]))
 
 
-def forget_screen(lang: Lang) -> Screen:
-    yes = cb.Callback(cb.FORGET, None, None, "yes").encode()
-    no = cb.Callback(cb.FORGET, None, None, "no").encode()
+def forget_screen(lang: Lang, owner: int | None = None) -> Screen:
+    yes = cb.Callback(cb.FORGET, owner, None, "yes").encode()
+    no = cb.Callback(cb.FORGET, owner, None, "no").encode()
     return Screen(
         t("forget_confirm", lang),
         InlineKeyboardMarkup(

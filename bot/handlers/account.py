@@ -7,7 +7,15 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks as cb
 from bot.commands import commands_for
-from bot.handlers.common import edit_screen, load_session, save_session, send_screen, session_key
+from bot.handlers.common import (
+    edit_screen,
+    load_session,
+    owner_of,
+    refuse_foreign_button,
+    save_session,
+    send_screen,
+    session_key,
+)
 from bot.handlers.common import user_lang as stored_lang
 from bot.handlers.questionnaire import show_step
 from bot.logs import logged
@@ -21,7 +29,7 @@ from rules.i18n import LANGS
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with services(context).store.transaction() as tx:
         lang = stored_lang(tx, update)
-    await send_screen(update, context, language_screen(lang))
+    await send_screen(update, context, language_screen(lang, owner_of(update)))
 
 
 @logged("language_button")
@@ -30,6 +38,8 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert query is not None and update.effective_user is not None
     data = cb.decode(query.data)
     svc = services(context)
+    if await refuse_foreign_button(update, context, data):
+        return
     if data is None or data.arg1 not in LANGS:
         await query.answer(t("button_expired_alert", "en"))
         return
@@ -54,7 +64,7 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with services(context).store.transaction() as tx:
         lang = stored_lang(tx, update)
-    await send_screen(update, context, forget_screen(lang))
+    await send_screen(update, context, forget_screen(lang, owner_of(update)))
 
 
 @logged("forget_button")
@@ -63,6 +73,8 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query is not None and update.effective_user is not None
     data = cb.decode(query.data)
     svc = services(context)
+    if await refuse_foreign_button(update, context, data):
+        return
     async with svc.store.transaction() as tx:
         lang = stored_lang(tx, update)
     await query.answer()

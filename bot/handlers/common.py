@@ -13,11 +13,13 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.callbacks import Callback
 from bot.outbox import edit_html, send_html
 from bot.screens import Screen
 from bot.services import services
 from bot.store import SessionKey
 from bot.store.base import Transaction
+from bot.texts import t
 from dialogs import QuestionFlow, Session
 from rules.i18n import LANGS, Lang, normalise_lang
 
@@ -51,6 +53,22 @@ def owner_of(update: Update) -> int | None:
         return None
     user = update.effective_user
     return user.id if user else None
+
+
+async def refuse_foreign_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback | None
+) -> bool:
+    """In a group, a button drawn for someone else answers the presser with an alert only."""
+    user = update.effective_user
+    query = update.callback_query
+    if data is None or data.owner is None or user is None or query is None:
+        return False
+    if data.owner == user.id:
+        return False
+    async with services(context).store.transaction() as tx:
+        lang = user_lang(tx, update)
+    await query.answer(t("not_your_button", lang), show_alert=True)
+    return True
 
 
 def user_lang(tx: Transaction, update: Update) -> Lang:

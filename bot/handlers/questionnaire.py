@@ -24,10 +24,10 @@ from bot.handlers.common import (
     last_result_json,
     load_session,
     owner_of,
+    refuse_foreign_button,
     save_session,
     send_screen,
     session_key,
-    user_lang,
 )
 from bot.logs import logged
 from bot.outbox import send_html
@@ -300,10 +300,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     data = cb.decode(query.data)
     svc = services(context)
     flow = svc.flow
-    if data is not None and data.owner is not None and data.owner != update.effective_user.id:
-        async with svc.store.transaction() as tx:
-            lang = user_lang(tx, update)
-        await query.answer(t("not_your_button", lang), show_alert=True)
+    if await refuse_foreign_button(update, context, data):
         return
 
     note = None

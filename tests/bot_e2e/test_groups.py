@@ -287,3 +287,23 @@ async def test_group_replies_never_exceed_the_group_limit(bot_api, tmp_path):
             await _question_for(emu, group, p, "nationality")
     assert emu.rate_limited == 0
     assert len([m for m in emu.sent(group) if question_of(m, "en")]) == 4
+
+
+async def test_a_stranger_cannot_confirm_someone_elses_forget(bot):
+    from tests.bot_e2e.conftest import rows_about
+
+    emu = bot.emu
+    ann, bob = emu.user(first_name="Ann"), emu.user(first_name="Bob")
+    group = await _setup_group(emu, ann, bob)
+    await bob.send("/check", chat=group)
+    await _question_for(emu, group, bob, "nationality")
+    await ann.send("/forget", chat=group)
+    confirm = await emu.wait_for("cannot be undone", chat_id=group)
+    rows_before = await rows_about(bot.db_url, bob.id)
+    await bob.press(confirm, "Yes, delete everything")
+    answer = await emu.wait_for_call("answerCallbackQuery")
+    assert "someone else" in answer.params.get("text", "")
+    assert await rows_about(bot.db_url, bob.id) == rows_before
+    assert "cannot be undone" in emu.sent(group)[-1].text or any(
+        "cannot be undone" in (m.text or "") for m in emu.sent(group)
+    )
