@@ -168,7 +168,8 @@ def _apply_control(tx, job, word: str) -> str:
     if word == "resume":
         if job.status != PAUSED:
             return "not_paused"
-        tx.update_broadcast(job.id, status=RUNNING)
+        later = job.started_at is None and (job.scheduled_at or 0) > time.time()
+        tx.update_broadcast(job.id, status=SCHEDULED if later else RUNNING)
         return "resumed"
     if word == "cancel":
         if job.status not in (RUNNING, SCHEDULED, PAUSED):
