@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BROADCAST_LEASE = "broadcast-sender"
+DEDUPE_SECONDS = 3600.0  # processed updates are remembered (id and user only) this long
+PURGE_EVERY = 300.0
 
 
 def instance_name() -> str:
@@ -79,6 +81,7 @@ class UpdateInbox:
         self.window = window
         self.poll = poll
         self._done: dict[int, asyncio.Event] = {}  # waiters in this process, by update_id
+        self._next_purge = 0.0
 
     async def handle(self, update: Update, raw: dict[str, Any]) -> None:
         """Return once the update is processed, here or by another instance."""
@@ -87,6 +90,10 @@ class UpdateInbox:
         if key is None:  # nobody to order by (e.g. a channel post without a chat)
             await app.update_processor.process_update(update, app.process_update(update))
             return
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY
+            with contextlib.suppress(Exception):
+                await self.store.inbox_purge(DEDUPE_SECONDS)
         state = await self.store.inbox_register(update.update_id, key, json.dumps(raw))
         if state == "done":
             METRICS.count("bot_updates_duplicate_total")
@@ -174,8 +181,8 @@ class _FencedStore:
 class LeasedBroadcastSender(BroadcastSender):
     """The broadcast sender for a shared store: it runs only while holding the lease."""
 
-    def __init__(self, store: Any, bot: Any, settings: Any, meter: Any) -> None:
-        super().__init__(store, bot, settings, meter)
+    def __init__(self, store: Any, bot: Any, settings: Any, meter: Any, *a: Any, **kw: Any) -> None:
+        super().__init__(store, bot, settings, meter, *a, **kw)
         self.real_store = store
         self.store = _FencedStore(store, self)
         self.holder = instance_name()

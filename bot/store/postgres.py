@@ -662,7 +662,7 @@ class PostgresStore(Store):
 
     shared = True  # several processes may use the same database
 
-    def __init__(self, url: str, *, connect_timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
         self._conn: psycopg.Connection | None = None
@@ -927,6 +927,14 @@ class PostgresStore(Store):
                 (older_than, limit),
             )
         return [r[0] for r in rows]
+
+    async def inbox_purge(self, older_than: float) -> int:
+        """Forget processed updates older than that (they only served to spot resends)."""
+        async with self._lock:
+            cur = self._require().execute(
+                f"DELETE FROM update_inbox WHERE done_at < {DB_NOW} - %s", (older_than,)
+            )
+            return cur.rowcount
 
     async def count_sessions(self) -> int:
         async with self._lock:
