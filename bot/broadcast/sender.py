@@ -41,6 +41,7 @@ from bot.store.broadcasts import (
     CANCELLED,
     DONE,
     FAILED,
+    PENDING,
     RUNNING,
     SENDING,
     SENT,
@@ -281,8 +282,6 @@ class BroadcastSender:
                 await self._progress(run, status)
             if finished:
                 await self._flush(run, results, inactive, moved)
-                if status == RUNNING:
-                    status = DONE
                 if retries:  # paused or cancelled while waiting to retry: back to pending
                     ids = [r[2].id for r in retries]
                     async with self.store.transaction() as tx:
@@ -290,15 +289,16 @@ class BroadcastSender:
                     run.move(SENDING, "pending", len(ids))
                     retries.clear()
                 async with self.store.transaction() as tx:
-                    fields: dict[str, object] = {}
-                    if status == DONE:
-                        fields = {"status": DONE, "finished_at": time.time()}
-                    elif status == CANCELLED:
-                        fields = {"finished_at": time.time()}
-                    if fields:
-                        tx.update_broadcast(job.id, **fields)
+                    # Decided on what the database says now: an admin may have pressed
+                    # resend, pause or cancel since the last look.
                     fresh = tx.load_broadcast(job.id)
                     run.counts = tx.recipient_counts(job.id)
+                    left = run.counts.get(PENDING, 0) + run.counts.get(SENDING, 0)
+                    if fresh is not None and fresh.status == RUNNING and not left:
+                        tx.update_broadcast(job.id, status=DONE, finished_at=time.time())
+                    elif fresh is not None and fresh.status == CANCELLED and not fresh.finished_at:
+                        tx.update_broadcast(job.id, finished_at=time.time())
+                    fresh = tx.load_broadcast(job.id)
                 if fresh is not None:
                     run.job = fresh
                     status = fresh.status

@@ -250,3 +250,34 @@ async def test_admins_stats_and_export(bot_api, tmp_path):
             log = [(e[1], e[2], e[4]) for e in tx.audit_entries()]
         assert (helper.id, "admin_add", "denied") in log
         assert (OWNER_ID, "admin_add", "added") in log and (helper.id, "export", "ok") in log
+
+
+async def test_uncertain_recipients_are_resent_only_when_the_admin_asks(bot_api, tmp_path):
+    from bot.store.broadcasts import UNCERTAIN
+
+    emu = bot_api
+    async with admin_bot(emu, tmp_path) as (bot, owner):
+        users = [emu.user(started=True) for _ in range(5)]
+        await seed_subscribers(bot.store, users)
+        async with bot.store.transaction() as tx:  # as a crashed process would leave it
+            job_id = tx.create_broadcast(OWNER_ID, OWNER_ID, kind="text", text="Update")
+            tx.fill_recipients(job_id, "all", -(2**62), 100)
+            tx.update_broadcast(job_id, filled=True, status=PAUSED)
+            claimed = tx.claim_recipients(job_id, 2)
+            assert tx.recover_sending() == 2
+            assert tx.recipient_counts(job_id) == {"pending": 3, UNCERTAIN: 2}
+        await owner.send("/broadcast resume")
+        await wait_status(bot.store, {DONE})
+        uncertain = {r.chat_id for r in claimed}
+        assert [emu.delivered_count(u) for u in users] == [
+            0 if u.id in uncertain else 1 for u in users
+        ]
+        await owner.send("/broadcast status")
+        report = await emu.wait_for("report", chat_id=owner)
+        assert "Uncertain 2" in report.text and "may or may not have" in report.text
+        await press_like(owner, report, "Resend to 2 uncertain")
+        await wait_until(lambda: all(emu.delivered_count(u) == 1 for u in users))
+        job = await wait_status(bot.store, {DONE})
+        async with bot.store.transaction() as tx:
+            assert tx.recipient_counts(job.id) == {SENT: 5}
+            assert ("broadcast_resend", "resending") in [(e[2], e[4]) for e in tx.audit_entries()]
