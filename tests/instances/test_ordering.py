@@ -97,3 +97,8 @@ async def test_a_resent_update_runs_once(bot_api, pg_url):
         assert await post_update(b, first) == 200
         await emu.quiet(0.1)
         assert emu.delivered_count(user) == once + start_replies
+        metrics = (await a.get("/metrics")).text + (await b.get("/metrics")).text
+        assert "bot_updates_duplicate_total" in metrics
+        assert 'bot_webhook_requests_total{result="ok"}' in metrics
+        assert "bot_sessions_active 1" in metrics
+        assert (await a.get("/healthz")).json() == {"ok": True}
