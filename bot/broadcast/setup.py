@@ -3,6 +3,7 @@ the sender's background task."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -10,6 +11,7 @@ from telegram.request import HTTPXRequest
 
 from bot import callbacks as cb
 from bot.broadcast import BROADCAST_KEY
+from bot.broadcast.checkpoint import checkpoint_loop, sqlite_path
 from bot.broadcast.pacing import MeteredRequest, SendMeter
 from bot.broadcast.sender import BroadcastSender
 from bot.services import SERVICES_KEY
@@ -49,4 +51,7 @@ def start(application: Application) -> BroadcastSender:
     sender = sender_class(svc.store, application.bot, svc.settings, meter)
     application.bot_data[BROADCAST_KEY] = sender
     svc.background.add(sender.start())  # cancelled with the other background tasks
+    path = sqlite_path(svc.store)
+    if path is not None:
+        svc.background.add(asyncio.create_task(checkpoint_loop(path), name="wal-checkpoint"))
     return sender
