@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import os
@@ -94,23 +95,32 @@ class UpdateInbox:
             self._next_purge = time.monotonic() + PURGE_EVERY
             with contextlib.suppress(Exception):
                 await self.store.inbox_purge(DEDUPE_SECONDS)
-        state = await self.store.inbox_register(update.update_id, key, json.dumps(raw))
+        state, generation = await self.store.inbox_enter(update.update_id, key, json.dumps(raw))
         if state == "done":
             METRICS.count("bot_updates_duplicate_total")
             return
-        await app.update_processor.process_update(update, self._until_done(key, update.update_id))
+        work = self._until_done(key, update.update_id, generation)
+        try:
+            await app.update_processor.process_update(update, work)
+        finally:
+            if inspect.getcoroutinestate(work) == inspect.CORO_CREATED:
+                work.close()  # never started (cancelled while queued): give the lock back
+                if generation is not None:
+                    await self.store.inbox_unlock(key, generation)
 
-    async def _until_done(self, key: int, update_id: int) -> None:
+    async def _until_done(self, key: int, update_id: int, generation: int | None) -> None:
         store = self.store
         delay = self.poll
         while True:
-            generation = await store.inbox_try_lock(key)
+            if generation is None:
+                generation = await store.inbox_try_lock(key)
             if generation is not None:
                 try:
                     if update_id in await self._drain(key, generation):
                         return
                 finally:
                     await store.inbox_unlock(key, generation)
+                    generation = None
             else:
                 METRICS.count("bot_update_lock_waits_total")
             if await store.inbox_is_done(update_id):
@@ -127,19 +137,19 @@ class UpdateInbox:
         """Process the user's pending updates in order; returns the ids processed here."""
         store, app = self.store, self.application
         processed: set[int] = set()
-        applied: int | None = None
+        nxt: tuple[int, str, int | None] | float | None = await store.inbox_done_next(
+            0, key, self.window
+        )
         while True:
-            nxt = await store.inbox_next(key, self.window)
             if nxt is None:
                 return processed
             if isinstance(nxt, float):  # the lowest one is younger than the window
                 await asyncio.sleep(min(nxt, self.window) + 0.001)
+                nxt = await store.inbox_done_next(0, key, self.window)
                 continue
             if store.generation != generation:
                 return processed  # reconnected: the lock went with the old connection
-            update_id, payload = nxt
-            if applied is None:
-                applied = await store.inbox_max_done(key)
+            update_id, payload, applied = nxt
             if applied is not None and update_id < applied:
                 METRICS.count("bot_updates_late_total")
                 log.warning(
@@ -150,9 +160,8 @@ class UpdateInbox:
                 await app.process_update(update)
             except Exception:  # a poison update must not block the user's later ones
                 log.exception("update failed", extra={"fields": {"update_id": update_id}})
-            await store.inbox_done(update_id)
+            nxt = await store.inbox_done_next(update_id, key, self.window)
             processed.add(update_id)
-            applied = max(applied or update_id, update_id)
             event = self._done.pop(update_id, None)
             if event is not None:
                 event.set()

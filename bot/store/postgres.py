@@ -187,8 +187,7 @@ MIGRATIONS: list[str] = [
         received_at DOUBLE PRECISION NOT NULL,
         done_at     DOUBLE PRECISION
     );
-    CREATE INDEX update_inbox_pending ON update_inbox (user_key, update_id)
-        WHERE done_at IS NULL;
+    CREATE INDEX update_inbox_user ON update_inbox (user_key, update_id);
     CREATE INDEX update_inbox_done ON update_inbox (done_at) WHERE done_at IS NOT NULL;
     """,
 ]
@@ -860,6 +859,29 @@ class PostgresStore(Store):
             ).fetchone()
         return "done" if done and done[0] else "pending"
 
+    async def inbox_enter(
+        self, update_id: int, user_key: int, payload: str
+    ) -> tuple[str, int | None]:
+        """`inbox_register` and `inbox_try_lock` in one round trip: (state, lock generation or
+        None). A `done` update does not keep the lock."""
+        async with self._lock:
+            row = self._row(
+                f"WITH ins AS (INSERT INTO update_inbox (update_id, user_key, payload, received_at)"
+                f" VALUES (%s, %s, %s, {DB_NOW}) ON CONFLICT (update_id) DO NOTHING"
+                f" RETURNING update_id)"
+                f" SELECT EXISTS (SELECT 1 FROM ins),"
+                f" (SELECT done_at IS NOT NULL FROM update_inbox WHERE update_id=%s),"
+                f" pg_try_advisory_lock(%s)",
+                (update_id, user_key, payload, update_id, drain_lock_key(user_key)),
+            )
+            assert row is not None
+            inserted, done, locked = row
+            state = "new" if inserted else ("done" if done else "pending")
+            if locked and state == "done":
+                self._row("SELECT pg_advisory_unlock(%s)", (drain_lock_key(user_key),))
+                locked = False
+            return state, (self.generation if locked else None)
+
     async def inbox_try_lock(self, user_key: int) -> int | None:
         """Take the user's drain lock (session level) without waiting; returns the connection
         generation it was taken on (a reconnect loses it), or None if another instance has it."""
@@ -892,6 +914,28 @@ class PostgresStore(Store):
         if row[2] > 0:
             return float(row[2])
         return int(row[0]), row[1]
+
+    async def inbox_done_next(
+        self, update_id: int, user_key: int, window: float
+    ) -> tuple[int, str, int | None] | float | None:
+        """`inbox_done(update_id)` and then `inbox_next` in one round trip. The next one comes
+        with the highest update_id of the user's processed ones (to spot a late update)."""
+        async with self._lock:
+            row = self._row(
+                f"WITH d AS (UPDATE update_inbox SET done_at={DB_NOW}, payload=NULL"
+                f" WHERE update_id=%s AND done_at IS NULL RETURNING update_id)"
+                f" SELECT update_id, payload, received_at + %s - {DB_NOW},"
+                f" (SELECT MAX(update_id) FROM update_inbox WHERE user_key=%s"
+                f" AND done_at IS NOT NULL)"
+                f" FROM update_inbox WHERE user_key=%s AND done_at IS NULL AND update_id<>%s"
+                f" ORDER BY update_id LIMIT 1",
+                (update_id, window, user_key, user_key, update_id),
+            )
+        if row is None:
+            return None
+        if row[2] > 0:
+            return float(row[2])
+        return int(row[0]), row[1], row[3]
 
     async def inbox_done(self, update_id: int) -> bool:
         """Mark processed (payload dropped); False if it was processed already."""
