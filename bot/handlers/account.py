@@ -41,7 +41,9 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if await refuse_foreign_button(update, context, data):
         return
     if data is None or data.arg1 not in LANGS:
-        await query.answer(t("button_expired_alert", "en"))
+        async with svc.store.transaction() as tx:
+            current = stored_lang(tx, update)
+        await query.answer(t("button_expired_alert", current))
         return
     lang = data.arg1
     async with svc.store.transaction() as tx:
