@@ -210,6 +210,7 @@ class LeasedBroadcastSender(BroadcastSender):
             lease = await self._acquire()
             self.lease = lease
             self.takeovers += 1
+            METRICS.count("bot_broadcast_lease_acquired_total")
             log.info("broadcast lease taken",
                      extra={"fields": {"holder": self.holder, "token": lease.token}})  # fmt: skip
             runner = asyncio.create_task(super()._run(), name="broadcast-sender-run")
