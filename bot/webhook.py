@@ -77,7 +77,18 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
         return Response(status_code=200)
 
     async def healthz(_: Request) -> Response:
-        return JSONResponse({"ok": application.running})
+        if inbox is None:
+            return JSONResponse({"ok": application.running})
+        # Several instances: one that cannot reach the shared database cannot take updates, so
+        # it says so (503) and the load balancer sends them to another.
+        try:
+            async with svc.store.transaction():  # type: ignore[union-attr]
+                pass
+            database = True
+        except Exception:
+            database = False
+        ok = application.running and database
+        return JSONResponse({"ok": ok, "database": database}, status_code=200 if ok else 503)
 
     async def metrics(_: Request) -> Response:
         if svc is not None and time.monotonic() - float(cached["at"]) > STATS_CACHE_SECONDS:  # type: ignore[arg-type]

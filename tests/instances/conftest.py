@@ -15,6 +15,13 @@ from bot.webhook import SECRET_HEADER, build_webhook_app
 from dialogs import QuestionFlow
 
 SECRET = "instances-secret"
+_RUNNING: list[Any] = []
+
+
+def running_stores() -> list[Any]:
+    """The stores of the instances `webhook_instances` started last (tests break them)."""
+    return list(_RUNNING)
+
 
 # Typed answers that walk the questionnaire from the first question to the summary; every
 # answer is only right at its own place, so a lost or reordered update shows in the answers.
@@ -51,6 +58,7 @@ async def webhook_instances(settings: list[Settings]) -> AsyncIterator[list[http
     """Start one Application per settings in this process (each with its own store connection,
     as separate processes would have) and yield an HTTP client per instance's webhook app."""
     apps = [build_application(s) for s in settings]
+    _RUNNING[:] = [app.bot_data["services"].store for app in apps]
     clients: list[httpx.AsyncClient] = []
     try:
         for app in apps:

@@ -101,4 +101,20 @@ async def test_a_resent_update_runs_once(bot_api, pg_url):
         assert "bot_updates_duplicate_total" in metrics
         assert 'bot_webhook_requests_total{result="ok"}' in metrics
         assert "bot_sessions_active 1" in metrics
-        assert (await a.get("/healthz")).json() == {"ok": True}
+        assert (await a.get("/healthz")).json() == {"ok": True, "database": True}
+
+
+async def test_healthz_says_503_when_the_database_is_unreachable(bot_api, pg_url):
+    settings = instance_settings(bot_api, pg_url)
+    async with webhook_instances([settings]) as (a,):
+        assert (await a.get("/healthz")).status_code == 200
+        from tests.instances.conftest import running_stores
+
+        (pg,) = running_stores()
+        url, pg.url = pg.url, "postgresql://postgres@127.0.0.1:1/none"
+        pg._conn.close()  # the database goes away; reconnecting fails
+        response = await a.get("/healthz")
+        assert response.status_code == 503
+        assert response.json() == {"ok": False, "database": False}
+        pg.url = url  # it comes back
+        assert (await a.get("/healthz")).status_code == 200
