@@ -48,7 +48,12 @@ def start(application: Application) -> BroadcastSender:
         from bot.cluster import LeasedBroadcastSender
 
         sender_class = LeasedBroadcastSender
-    sender = sender_class(svc.store, application.bot, svc.settings, meter)
+    processor = application.update_processor
+
+    def busy() -> bool:  # someone's update is being handled: the broadcast lets it go first
+        return processor.current_concurrent_updates > 0 or application.update_queue.qsize() > 0
+
+    sender = sender_class(svc.store, application.bot, svc.settings, meter, busy=busy)
     application.bot_data[BROADCAST_KEY] = sender
     svc.background.add(sender.start())  # cancelled with the other background tasks
     path = sqlite_path(svc.store)
