@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks as cb
 from bot.commands import commands_for
 from bot.handlers.common import (
+    current_lang,
     edit_screen,
     load_session,
     owner_of,
@@ -16,7 +17,6 @@ from bot.handlers.common import (
     send_screen,
     session_key,
 )
-from bot.handlers.common import user_lang as stored_lang
 from bot.handlers.questionnaire import show_step
 from bot.logs import logged
 from bot.screens import Screen, forget_screen, language_screen
@@ -27,8 +27,7 @@ from rules.i18n import LANGS
 
 @logged("language")
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with services(context).store.transaction() as tx:
-        lang = stored_lang(tx, update)
+    lang = await current_lang(update, context)
     await send_screen(update, context, language_screen(lang, owner_of(update)))
 
 
@@ -41,8 +40,7 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if await refuse_foreign_button(update, context, data):
         return
     if data is None or data.arg1 not in LANGS:
-        async with svc.store.transaction() as tx:
-            current = stored_lang(tx, update)
+        current = await current_lang(update, context)
         await query.answer(t("button_expired_alert", current))
         return
     lang = data.arg1
@@ -64,8 +62,7 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @logged("forget")
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with services(context).store.transaction() as tx:
-        lang = stored_lang(tx, update)
+    lang = await current_lang(update, context)
     await send_screen(update, context, forget_screen(lang, owner_of(update)))
 
 
@@ -77,8 +74,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     svc = services(context)
     if await refuse_foreign_button(update, context, data):
         return
-    async with svc.store.transaction() as tx:
-        lang = stored_lang(tx, update)
+    lang = await current_lang(update, context)
     await query.answer()
     if data is not None and data.arg1 == "yes":
         await svc.store.forget_user(update.effective_user.id)

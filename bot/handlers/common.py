@@ -55,6 +55,12 @@ def owner_of(update: Update) -> int | None:
     return user.id if user else None
 
 
+async def current_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang:
+    """The language to answer this update in (see `user_lang`), in a transaction of its own."""
+    async with services(context).store.transaction() as tx:
+        return user_lang(tx, update)
+
+
 async def refuse_foreign_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback | None
 ) -> bool:
@@ -65,8 +71,7 @@ async def refuse_foreign_button(
         return False
     if data.owner == user.id:
         return False
-    async with services(context).store.transaction() as tx:
-        lang = user_lang(tx, update)
+    lang = await current_lang(update, context)
     await query.answer(t("not_your_button", lang), show_alert=True)
     return True
 

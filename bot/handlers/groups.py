@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks as cb
 from bot.group_settings import settings_of
-from bot.handlers.common import edit_screen, is_private, send_screen, user_lang
+from bot.handlers.common import current_lang, edit_screen, is_private, send_screen, user_lang
 from bot.handlers.questionnaire import answer_typed
 from bot.logs import logged
 from bot.screens import LANGUAGE_NAMES, Screen
@@ -164,8 +164,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert query is not None and chat is not None and user is not None
     data = cb.decode(query.data)
     svc = services(context)
-    async with svc.store.transaction() as tx:
-        lang = user_lang(tx, update)
+    lang = await current_lang(update, context)
     if data is None or is_private(update) or not await is_chat_admin(context, chat.id, user.id):
         await query.answer(t("settings_admins_only", lang), show_alert=True)
         return

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks as cb
 from bot.handlers.common import (
+    current_lang,
     edit_screen,
     load_session,
     owner_of,
@@ -79,8 +80,7 @@ def find_card(name: str, lang: Lang) -> SchemeCard | None:
 
 @logged("schemes")
 async def schemes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    async with services(context).store.transaction() as tx:
-        lang = user_lang(tx, update)
+    lang = await current_lang(update, context)
     if context.args:
         name = " ".join(context.args)[:40]
         card = find_card(name, lang)
