@@ -249,7 +249,7 @@ def test_provisional_result_is_marked_and_names_the_fact_that_settles_each():
     lines = _lines(view)
     assert lines[0].startswith("⏳")
     assert lines[1] in {"✅ Schemes that fit you", "No scheme fits your answers as they stand."}
-    settles = [ln for ln in lines if ln.startswith("• One answer settles it: ")]
+    settles = [ln for ln in lines if ln.startswith("• Next to answer: ")]
     assert settles and len(settles) == len(view.settle)
     assert all(field for _key, field in view.settle)
 
