@@ -182,7 +182,7 @@ def _needed_line(inp: ResultInput, result: SchemeResult, key: str) -> tuple[str,
     text, fact_field, more = found
     fact = tx(key, inp.lang, fact=text)
     if more:
-        fact += tx("result_needed_more", inp.lang, n=more)
+        fact += tx("result_needed_more", inp.lang, n=more, name=result.short_name)
     return fact, fact_field
 
 

@@ -324,3 +324,37 @@ def test_details_hold_stay_fees_family_and_caveats():
     assert "Why:" in text and "Good to know:" in text and "Family" in text and "Fees" in text
     assert "Official page" in text and "rules checked on" in text
     assert details_view(inp, "NOPE:X") is None
+
+
+QMAS_FIVE = dict(
+    nationality="DE",
+    age=36,
+    education="doctorate",
+    postgraduate_from_eligible_university=True,
+    stem_degree=True,
+    good_english=True,
+    good_chinese=False,
+    other_languages=1,
+    work_experience_years=4,
+    renowned_company_years=0,
+    tech_finance_trade_years=0,
+    international_work_years=0,
+    annual_income_hkd=600_000,
+    business_profit_hkd=0,
+    owns_listed_company=False,
+    exceptional_achievement=False,
+    criminal_record=False,
+    self_supporting=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "figure"),
+    [({}, "near", "5 of the 6"), ({"other_languages": 0}, "not_fit", "4 of the 6")],
+)
+def test_qmas_is_within_reach_one_points_item_short(change, where, figure):
+    inp = _real(**{**QMAS_FIVE, **change})
+    view = result_view(inp)
+    assert _section_of(view, "QMAS") == where
+    text = visible_text(view if where == "near" else why_not_view(inp))
+    assert f"{figure} points-test items needed" in text
