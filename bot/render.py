@@ -12,7 +12,7 @@ from datetime import date
 from bot.views import Line, Span, View
 from bot.views.result import ResultInput, result_view
 from rules.i18n import Lang
-from rules.results import Evaluation, SchemeResult
+from rules.results import Evaluation
 
 # Telegram counts the visible text; the raw HTML is never shorter, so measuring it is safe.
 MESSAGE_LIMIT = 4096
@@ -20,11 +20,6 @@ MESSAGE_LIMIT = 4096
 
 def _e(text: str) -> str:
     return html.escape(text, quote=False)
-
-
-def display_name(result: SchemeResult) -> str:
-    """The short name (as the contract names it) with the name in words."""
-    return f"{result.short_name} — {result.name}"
 
 
 def span_html(span: Span) -> str:

@@ -131,7 +131,7 @@ def _action_button(
 ) -> InlineKeyboardButton:
     """A view's action as a button: result screens carry the answers' fingerprint, the
     navigation buttons the session's revision (as every questionnaire button does)."""
-    if action.kind in {"summary", "restart"}:
+    if action.kind in {"summary", "restart", "current"}:
         data = cb.Callback(cb.NAV, owner, revision, action.kind)
     else:
         arg1 = {"details": "d", "why_not": "w", "result": "r"}[action.kind]

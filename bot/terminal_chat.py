@@ -172,6 +172,8 @@ class TerminalChat:
             self._show_rows()
         elif action.kind == "restart":
             self._ask_restart()
+        elif action.kind == "current":
+            self.show()
 
     def _press(self, key: str | None = None, text: str | None = None) -> None:
         reply = self.flow.answer(self.session, key=key, text=text)

@@ -34,7 +34,7 @@ def line(*parts: Span | str) -> Line:
 @dataclass(frozen=True, slots=True)
 class Action:
     """A button. `kind`: `details` (arg: a result key such as `TTPS:C`), `why_not`, `result`
-    (back to the result), `summary`, `restart`."""
+    (back to the result), `summary`, `restart`, `current` (back to the current question)."""
 
     label: str
     kind: str

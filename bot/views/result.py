@@ -290,6 +290,8 @@ def result_view(inp: ResultInput) -> View:
     rows = _details_rows([*s.matches, *s.possible, *s.near], lang)
     if s.not_fit or s.more_possible:
         rows.append((Action(tx("btn_why_not", lang), "why_not"),))
+    if inp.provisional:  # the questions go on from where they were
+        rows.append((Action(tx("btn_continue", lang), "current"),))
     rows.append(
         (Action(tx("btn_summary", lang), "summary"), Action(tx("btn_restart", lang), "restart"))
     )

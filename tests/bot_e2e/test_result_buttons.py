@@ -114,3 +114,38 @@ async def test_a_stranger_cannot_open_someone_elses_details_in_a_group(bot):
     await ann.press(shown, "ℹ️ TTPS A")
     details = await emu.wait_for("Good to know:", chat_id=group)
     assert details.message_id == shown.message_id
+
+
+async def test_the_result_so_far_has_details_and_goes_back_to_the_question(bot):
+    """The buttons of a provisional result (drawn mid-questionnaire) work the same way, and
+    Continue returns to the question."""
+    from bot.store import SessionKey
+    from bot.views.session import fingerprint
+    from dialogs import Session
+
+    emu = bot.emu
+    user = emu.user(first_name="Fox", language_code="en")
+    await user.send("/start")
+    q1 = await emu.wait_for("passport", chat_id=user)
+    await user.press(q1, "India")
+    q2 = await next_screen(emu, user)
+    async with bot.store.transaction() as tx:
+        stored = tx.load_session(SessionKey(user.id, user.id, 0))
+    answers = fingerprint(Session.from_json(stored.data))
+
+    await user.press_data(q2, f"r||{answers}|r|")
+    so_far = await emu.wait_for("Your result so far", chat_id=user)
+    assert so_far.message_id == q2.message_id
+    assert so_far.text.splitlines()[1] in {
+        "✅ Schemes that fit you",
+        "No scheme fits your answers as they stand.",
+    }
+    assert "Next to answer: " in so_far.text
+    details_button = next(label for label in labels(so_far) if label.startswith("ℹ️ "))
+    await user.press(so_far, details_button)
+    details = await emu.wait_for(lambda m: "⬅️ Back to result" in labels(m), chat_id=user)
+    await user.press(details, "⬅️ Back to result")
+    again = await emu.wait_for("Your result so far", chat_id=user)
+    await user.press(again, "▶️ Continue")
+    question = await emu.wait_for(lambda m: question_of(m, "en") is not None, chat_id=user)
+    assert question_of(question, "en")["id"] == "age"
