@@ -23,16 +23,7 @@ from telegram.ext import (
 from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
-from bot.handlers import (
-    account,
-    channels,
-    fallback,
-    groups,
-    info,
-    questionnaire,
-    result,
-    schemes,
-)
+from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import GroupPacer
 from bot.services import SERVICES_KEY, Services
