@@ -23,7 +23,7 @@ from telegram.ext import (
 from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
-from bot.handlers import account, channels, fallback, groups, info, questionnaire, schemes
+from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import GroupPacer
 from bot.services import SERVICES_KEY, Services
@@ -60,6 +60,7 @@ def register_handlers(application: Application) -> None:
     add(CallbackQueryHandler(account.forget_button, pattern=_pattern(cb.FORGET)))
     add(CallbackQueryHandler(schemes.scheme_button, pattern=_pattern(cb.SCHEME)))
     add(CallbackQueryHandler(groups.settings_button, pattern=_pattern(cb.GROUP_SETTINGS)))
+    add(CallbackQueryHandler(result.result_button, pattern=_pattern(cb.RESULT)))
     add(ChatMemberHandler(groups.track_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.chat_migrated))
     broadcast_setup.register(application)  # subscriptions and admin broadcasts

@@ -22,7 +22,9 @@ GROUP_SETTINGS = "g"  # ARG1 = lang | results | quiet, ARG2 = the new value
 ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS}
 BROADCAST = "b"  # REVISION = job id; ARG1 = aud|menu|when|ok|no|pause|resume|cancel|resend
 SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
-ACTIONS |= {BROADCAST, SUBSCRIBE}
+RESULT = "r"  # REVISION = fingerprint of the answers; ARG1 = d (details) | w (why not) | r (the
+# result again), ARG2 = a result key such as TTPS:C
+ACTIONS |= {BROADCAST, SUBSCRIBE, RESULT}
 
 
 @dataclass(frozen=True, slots=True)

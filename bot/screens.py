@@ -12,11 +12,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks as cb
 from bot.broadcast.schemes import result_subscribe_row
-from bot.render import render_result
+from bot.render import to_html
 from bot.texts import t
+from bot.views import Action, View
+from bot.views.result import ResultInput, result_view
+from bot.views.session import fingerprint
 from dialogs import Button, QuestionFlow, Session, Step
 from rules.i18n import Lang
-from rules.results import Evaluation
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
 # Labels longer than this get a row of their own; shorter ones go two to a row.
@@ -124,26 +126,41 @@ def summary_screen(flow: QuestionFlow, session: Session, owner: int | None) -> S
     return Screen(text, InlineKeyboardMarkup(rows))
 
 
-def result_screens(
-    evaluation: Evaluation,
+def _action_button(
+    action: Action, owner: int | None, revision: int, answers: int
+) -> InlineKeyboardButton:
+    """A view's action as a button: result screens carry the answers' fingerprint, the
+    navigation buttons the session's revision (as every questionnaire button does)."""
+    if action.kind in {"summary", "restart", "current"}:
+        data = cb.Callback(cb.NAV, owner, revision, action.kind)
+    else:
+        arg1 = {"details": "d", "why_not": "w", "result": "r"}[action.kind]
+        data = cb.Callback(cb.RESULT, owner, answers, arg1, action.arg)
+    return InlineKeyboardButton(action.label, callback_data=data.encode())
+
+
+def view_screens(
+    view: View,
     session: Session,
     owner: int | None,
-    *,
-    today=None,
-    stale_days: int = 180,
+    extra_rows: list[list[InlineKeyboardButton]] | None = None,
 ) -> list[Screen]:
-    lang = session.lang
-    parts = render_result(evaluation, lang, today=today, stale_days=stale_days)
-    rows = [
-        [nav_button("summary", "btn_summary", lang, session.revision, owner)],
-        [nav_button("restart", "btn_restart", lang, session.revision, owner)],
-    ]
-    if owner is None:  # private chats: "tell me when the rules for these schemes change"
-        rows.append(result_subscribe_row(evaluation, lang))
-    keyboard = InlineKeyboardMarkup(rows)
+    """A channel-neutral view as Telegram messages; the keyboard goes on the last one."""
+    parts = to_html(view)
+    answers = fingerprint(session)
+    rows = [[_action_button(a, owner, session.revision, answers) for a in row] for row in view.rows]
+    rows += extra_rows or []
+    keyboard = InlineKeyboardMarkup(rows) if rows else None
     screens = [Screen(p) for p in parts[:-1]]
     screens.append(Screen(parts[-1], keyboard))
     return screens
+
+
+def result_screens(inp: ResultInput, session: Session, owner: int | None) -> list[Screen]:
+    """The result (see `bot.views.result`), with Details and Why-not buttons; in private
+    chats also "tell me when the rules for these schemes change"."""
+    extra = [result_subscribe_row(inp.evaluation, inp.lang)] if owner is None else []
+    return view_screens(result_view(inp), session, owner, extra)
 
 
 def answered_screen(question_prompt: str, answer: str, lang: Lang) -> Screen:

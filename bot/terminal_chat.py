@@ -2,40 +2,87 @@
 
 Reads one answer per line from standard input (a tty or a pipe) and writes plain text. Choices
 are numbered; type a number, or type the answer itself (an amount, a date, a country or
-university name). Commands: `back`, `restart`, `summary`, `change N`, `result`, `quit`.
+university name). The result is the Telegram bot's (one renderer, `bot.views.result`), with its
+buttons numbered: a scheme's details, why the others do not fit. Commands are Telegram's, with or
+without the slash and in every language: back, summary, change N, result, restart (after a
+confirmation), language, schemes, help, quit.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TextIO
 
+from bot.texts import t
+from bot.views import Action, Line, View
+from bot.views.result import details_view, result_view, why_not_view
+from bot.views.session import result_input
 from dialogs import Button, QuestionFlow, Session, Step
 from rules.i18n import LANGS, normalise_lang
+from rules.profile import today_in_hong_kong
 
-HELP = {
-    "en": "Type a number or your answer. Commands: back, restart, summary, change N, quit.",
-    "zh-hant": "請輸入號碼或答案。指令：back（上一步）、restart（重新開始）、summary（答案摘要）、"
-    "change N（修改第 N 項）、quit（離開）。",
-    "zh-hans": "请输入号码或答案。指令：back（上一步）、restart（重新开始）、summary（答案摘要）、"
-    "change N（修改第 N 项）、quit（离开）。",
-}
-SUMMARY_HELP = {
-    "en": "Type 1 (or result) to see your result, or change N to change answer N.",
-    "zh-hant": "輸入 1（或 result）查看結果，或輸入 change N 修改第 N 項答案。",
-    "zh-hans": "输入 1（或 result）查看结果，或输入 change N 修改第 N 项答案。",
-}
-BYE = {"en": "Goodbye.", "zh-hant": "再見。", "zh-hans": "再见。"}
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
+# Telegram's commands and the bare words people type for them, in every language.
 COMMAND_ALIASES = {
-    "back": "back", "返回": "back", "上一步": "back",
-    "restart": "restart", "重新開始": "restart", "重新开始": "restart",
-    "summary": "summary", "摘要": "summary", "answers": "summary",
-    "quit": "quit", "exit": "quit", "離開": "quit", "离开": "quit",
+    "back": "back", "返回": "back", "上一步": "back", "上一題": "back", "上一题": "back",
+    "restart": "restart", "start again": "restart", "重新開始": "restart", "重新开始": "restart",
+    "summary": "summary", "answers": "summary", "摘要": "summary", "答案": "summary",
+    "我的答案": "summary",
     "result": "result", "結果": "result", "结果": "result",
+    "language": "language", "lang": "language", "語言": "language", "语言": "language",
+    "help": "help", "幫助": "help", "帮助": "help", "說明": "help", "说明": "help",
+    "schemes": "schemes", "計劃": "schemes", "计划": "schemes",
+    "start": "start", "check": "start", "開始": "start", "开始": "start",
+    "quit": "quit", "exit": "quit", "離開": "quit", "离开": "quit", "退出": "quit",
+    "change": "change", "修改": "change",
 }  # fmt: skip
+YES = {"yes", "y", "是", "確定", "确定", "好"}
+
+
+def text_of(key: str, lang: str, **values: object) -> str:
+    """A catalogue text (Telegram HTML) as plain text."""
+    return html_to_plain(t(key, lang, **values))  # type: ignore[arg-type]
+
+
+def html_to_plain(text: str) -> str:
+    """Telegram HTML as terminal text: a link's address beside its words, tags dropped."""
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', r"\2 (\1)", text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def line_text(ln: Line) -> str:
+    """A view's line as terminal text: a link's address beside its words."""
+    return "".join(s.text + (f" ({s.url})" if s.url else "") for s in ln)
+
+
+def view_lines(view: View) -> list[str]:
+    """A view's blocks as plain lines, blocks apart by a blank line (as Telegram shows them)."""
+    out: list[str] = []
+    for i, block in enumerate(view.blocks):
+        if i:
+            out.append("")
+        out += [line_text(ln) for ln in block]
+    return out
+
+
+def parse_command(text: str) -> tuple[str | None, str]:
+    """(command, argument) for a line that is a command, else (None, "")."""
+    lowered = text.strip().casefold()
+    word, _, arg = lowered.removeprefix("/").partition(" ")
+    word = word.split("@", 1)[0]
+    if word in COMMAND_ALIASES:
+        return COMMAND_ALIASES[word], arg.strip()
+    rest = lowered.removeprefix("/")
+    if rest.startswith("start again"):
+        return "restart", ""
+    if rest.startswith("修改"):  # 修改3
+        return "change", rest.removeprefix("修改").strip()
+    return None, ""
 
 
 class TerminalChat:
@@ -46,6 +93,8 @@ class TerminalChat:
         self.session: Session = flow.new_session(lang)
         self.write = write
         self.offered: tuple[Button, ...] = ()  # extra choices from the last reply
+        self.actions: tuple[Action, ...] = ()  # the buttons of the result screen shown
+        self.pending: str | None = None  # "restart" or "language": waiting for a reply
 
     @property
     def lang(self) -> str:
@@ -53,12 +102,16 @@ class TerminalChat:
 
     def show(self) -> None:
         step = self.flow.step(self.session)
+        self.actions = ()
         if step.kind == "question":
             self._show_question(step)
         elif step.kind == "summary":
             self._show_summary(step)
         else:
-            self._show_result(step)
+            self._show_view(result_view(self._input()))
+
+    def _input(self):
+        return result_input(self.flow, self.session, today=today_in_hong_kong())
 
     def _numbered(
         self, buttons: tuple[Button, ...], selected: str | None = None, letters: bool = False
@@ -78,20 +131,49 @@ class TerminalChat:
             self.write(f"  ({step.current})")
 
     def _show_summary(self, step: Step) -> None:
-        t = self.flow.texts
-        self.write("")
-        self.write(f"== {t.get('summary_title', self.lang)} ==")
-        for i, row in enumerate(self.flow.summary(self.session), 1):
-            self.write(f"  {i}. {row.label}: {row.answer}")
+        self._write_rows()
         self.write(step.prompt)
         self._numbered(step.buttons)
-        self.write(SUMMARY_HELP[self.lang])
+        self.write(text_of("term_summary_help", self.lang))
 
-    def _show_result(self, step: Step) -> None:
-        for line in render_result(self.flow, self.session):
-            self.write(line)
+    def _write_rows(self) -> None:
+        rows = self.flow.summary(self.session)
         self.write("")
-        self._numbered(step.buttons)
+        if not rows:
+            self.write(text_of("summary_empty", self.lang))
+            return
+        self.write(f"== {self.flow.texts.get('summary_title', self.lang)} ==")
+        for i, row in enumerate(rows, 1):
+            self.write(f"  {i}. {row.label}: {row.answer}")
+
+    def _show_view(self, view: View, *, buttons: bool = True) -> None:
+        """A result screen: its text as Telegram shows it, its buttons numbered (not while a
+        question waits for its answer, where numbers pick the question's options)."""
+        self.write("")
+        for text in view_lines(view):
+            self.write(text)
+        self.actions = tuple(view.actions()) if buttons else ()
+        if not self.actions:
+            return
+        self.write("")
+        for i, action in enumerate(self.actions, 1):
+            self.write(f"  {i}) {action.label}")
+
+    def _act(self, action: Action) -> None:
+        if action.kind == "details":
+            view = details_view(self._input(), action.arg)
+            if view is not None:
+                self._show_view(view)
+        elif action.kind == "why_not":
+            self._show_view(why_not_view(self._input()))
+        elif action.kind == "result":
+            self._show_view(result_view(self._input()))
+        elif action.kind == "summary":
+            self._show_rows()
+        elif action.kind == "restart":
+            self._ask_restart()
+        elif action.kind == "current":
+            self.show()
 
     def _press(self, key: str | None = None, text: str | None = None) -> None:
         reply = self.flow.answer(self.session, key=key, text=text)
@@ -104,54 +186,133 @@ class TerminalChat:
         elif reply.accepted or not reply.message:
             self.show()
 
+    def _ask_restart(self) -> None:
+        if not self.session.answers:
+            self.show()
+            return
+        self.pending = "restart"
+        self.write(text_of("term_restart_confirm", self.lang))
+
+    def _ask_language(self, arg: str) -> None:
+        codes = list(LANGUAGE_NAMES)
+        if arg:
+            self._set_language(arg)
+            return
+        self.pending = "language"
+        self.write(text_of("language_prompt", self.lang))
+        for i, code in enumerate(codes, 1):
+            self.write(f"  {i}) {LANGUAGE_NAMES[code]} ({code})")
+
+    def _set_language(self, text: str) -> None:
+        codes = list(LANGUAGE_NAMES)
+        names = {name.casefold(): code for code, name in LANGUAGE_NAMES.items()}
+        lowered = text.strip().casefold()
+        if lowered.isdigit() and 1 <= int(lowered) <= len(codes):
+            code = codes[int(lowered) - 1]
+        else:
+            code = names.get(lowered) or normalise_lang(lowered)
+        self.session = self.flow.set_language(self.session, code)
+        self.write(text_of("language_set", self.lang))
+        self.show()
+
+    def _answer_pending(self, text: str) -> None:
+        pending, self.pending = self.pending, None
+        if pending == "language":
+            self._set_language(text)
+        elif text.strip().casefold() in YES:
+            self.session, self.offered = self.flow.restart(self.session), ()
+            self.write(text_of("restarted", self.lang))
+            self.show()
+        else:
+            self.write(text_of("term_restart_kept", self.lang))
+            self.show()
+
     def handle(self, line: str) -> bool:
         """Act on one line of input; False when the person wants to stop."""
         text = line.strip()
         if not text:
             return True
+        if self.pending:
+            self._answer_pending(text)
+            return True
+        command, arg = parse_command(text)
+        if command is not None:
+            return self._command(command, arg)
         lowered = text.casefold()
-        command = COMMAND_ALIASES.get(lowered)
+        if self.actions:
+            pick = _picked(lowered, len(self.actions), False)
+            if pick is not None:
+                self._act(self.actions[pick])
+                return True
         step = self.flow.step(self.session)
-        if command == "quit":
-            self.write(BYE[self.lang])
-            return False
-        if command == "back":
-            self.session, self.offered = self.flow.back(self.session), ()
-            self.show()
-            return True
-        if command == "restart":
-            self.session, self.offered = self.flow.restart(self.session), ()
-            self.show()
-            return True
-        if command == "summary":
-            self._show_rows()
-            return True
-        if command == "result" and step.kind == "summary":
-            self._press(key="result")
-            return True
-        if lowered.startswith("change"):
-            self._change(lowered.removeprefix("change").strip())
-            return True
         buttons = self.offered or step.buttons
         letters = not self.offered and _uses_letters(step)
         pick = _picked(lowered, len(buttons), letters)
-        if pick is not None:
+        if step.kind == "question" and pick is not None:
+            self._press(key=buttons[pick].key)
+            return True
+        if step.kind == "summary" and pick is not None:
             self._press(key=buttons[pick].key)
             return True
         if step.kind != "question":
-            self.write(HELP[self.lang])
+            self.write(text_of("term_choose", self.lang))
             return True
         self._press(text=text)
         return True
+
+    def _command(self, command: str, arg: str) -> bool:
+        step = self.flow.step(self.session)
+        if command == "quit":
+            self.write(text_of("term_bye", self.lang))
+            return False
+        if command == "help":
+            self.write(text_of("term_help", self.lang))
+        elif command == "back":
+            if not step.can_go_back:
+                self.write(text_of("nothing_to_go_back_to", self.lang))
+            self.session, self.offered = self.flow.back(self.session), ()
+            self.show()
+        elif command == "restart":
+            self._ask_restart()
+        elif command == "summary":
+            self._show_rows()
+        elif command == "change":
+            self._change(arg)
+        elif command == "language":
+            self._ask_language(arg)
+        elif command == "schemes":
+            self._schemes(arg)
+        elif command == "start":
+            self.show()
+        elif command == "result":
+            if step.kind == "summary":
+                self._press(key="result")
+            else:  # the result, or the result so far (marked as such), then the question
+                self._show_view(result_view(self._input()), buttons=step.kind != "question")
+                if step.kind == "question":
+                    self._show_question(step)
+        return True
+
+    def _schemes(self, arg: str) -> None:
+        from bot.handlers.schemes import card_screens, find_card, list_screen
+
+        card = find_card(arg, self.lang) if arg else None  # type: ignore[arg-type]
+        if card is None:
+            screen = list_screen(self.lang)  # type: ignore[arg-type]
+            self.write(html_to_plain(screen.text))
+            for row in screen.keyboard.inline_keyboard if screen.keyboard else ():
+                for button in row:
+                    self.write(f"  /schemes {button.text}")
+            return
+        for screen in card_screens(card, self.lang):  # type: ignore[arg-type]
+            self.write(html_to_plain(screen.text))
 
     def _show_rows(self) -> None:
         if self.flow.step(self.session).kind == "summary":
             self.show()
             return
-        t = self.flow.texts
-        self.write(f"== {t.get('summary_title', self.lang)} ==")
-        for i, row in enumerate(self.flow.summary(self.session), 1):
-            self.write(f"  {i}. {row.label}: {row.answer}")
+        self._write_rows()
+        self.write(text_of("term_summary_help", self.lang))
         self.show()
 
     def _change(self, arg: str) -> None:
@@ -162,12 +323,12 @@ class TerminalChat:
         elif arg in self.flow.by_id:
             target = arg
         if target is None:
-            self.write(SUMMARY_HELP[self.lang])
+            self.write(text_of("term_summary_help", self.lang))
             return
         try:
             self.session = self.flow.change(self.session, target)
         except ValueError:
-            self.write(SUMMARY_HELP[self.lang])
+            self.write(text_of("term_summary_help", self.lang))
             return
         self.offered = ()
         self.show()
@@ -196,50 +357,6 @@ def _picked(text: str, count: int, letters: bool) -> int | None:
     return None
 
 
-def render_result(flow: QuestionFlow, session: Session) -> Iterator[str]:
-    """The result as plain text lines: matches first, then possible schemes and near misses
-    under their own headings, what is missing, the official link and checked date, and the
-    disclaimer."""
-    t = flow.texts
-    lang = session.lang
-    evaluation = flow.result(session)
-    yield ""
-    yield f"== {t.get('result_title', lang)} =="
-    sections = (
-        ("match", "heading_match"),
-        ("possible", "heading_possible"),
-        ("near_miss", "heading_near_miss"),
-    )
-    if not evaluation.with_status("match"):
-        yield t.get("no_matches", lang)
-    for status, heading in sections:
-        results = evaluation.with_status(status)  # type: ignore[arg-type]
-        if not results:
-            continue
-        yield ""
-        yield f"## {t.get(heading, lang)}"
-        for r in results:
-            name = r.short_name
-            if r.category and r.category not in name:
-                name = f"{name} ({r.category})"
-            yield f"* {name} — {r.name}"
-            for c in r.criteria:
-                mark = {True: "✓", False: "✗", None: "?"}[c.met]
-                yield f"    {mark} {c.text}"
-            for m in r.missing:
-                yield f"    {t.get('missing', lang)}: {m.text}"
-            yield f"    {t.get('official_page', lang)}: {r.source} ({t.get('checked_on', lang, date=r.checked.isoformat())})"  # noqa: E501
-    no_fit = evaluation.with_status("no_match")
-    if no_fit:
-        yield ""
-        names = ", ".join(dict.fromkeys(r.short_name for r in no_fit))
-        yield t.get("not_fit", lang, names=names)
-    yield ""
-    yield evaluation.disclaimer or t.get("disclaimer", lang)
-    if "immd.gov.hk" not in (evaluation.disclaimer or "immd.gov.hk"):
-        yield t.get("disclaimer", lang)
-
-
 def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
     """Run the chat until the person quits or the input ends; 0 on a normal end."""
     parser = argparse.ArgumentParser(prog="python -m bot chat", description=__doc__)
@@ -263,7 +380,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
 
     chat = TerminalChat(QuestionFlow.default(skip_by_rules=not args.all_questions), lang, write)
     try:
-        write(HELP[lang])
+        write(text_of("term_help", lang))
         chat.show()
         for line in stdin:
             if not chat.handle(line):

@@ -42,6 +42,7 @@ from bot.screens import (
 from bot.services import Services, services
 from bot.store import SessionKey
 from bot.texts import t
+from bot.views.session import result_input
 from dialogs import QuestionFlow, Session
 from rules.i18n import LANGS
 from rules.profile import today_in_hong_kong
@@ -75,13 +76,10 @@ def screens_for(
 def _result_screens(
     svc: Services, flow: QuestionFlow, session: Session, owner: int | None
 ) -> list[Screen]:
-    return result_screens(
-        flow.result(session),
-        session,
-        owner,
-        today=today_in_hong_kong(),
-        stale_days=svc.settings.stale_rules_days,
+    inp = result_input(
+        flow, session, today=today_in_hong_kong(), stale_days=svc.settings.stale_rules_days
     )
+    return result_screens(inp, session, owner)
 
 
 @dataclass(frozen=True, slots=True)

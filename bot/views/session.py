@@ -1,0 +1,71 @@
+"""A result's inputs from a questionnaire session: one evaluation, its closeness facts and the
+facts the chat can still ask. Both adapters (Telegram and the terminal) start here."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import date
+from functools import lru_cache
+
+from bot.views.result import ResultInput
+from dialogs import QuestionFlow, Session
+from rules import evaluate_profile
+from rules.gaps import gaps, unknown_points
+
+
+@lru_cache(maxsize=8)
+def _fields_by_question(flow: QuestionFlow) -> dict[str, frozenset[str]]:
+    """Question id -> the profile fields it sets (a checklist sets one per option)."""
+    out: dict[str, frozenset[str]] = {}
+    for q in flow.export()["questions"]:
+        names = {q["field"]} if q.get("field") else set()
+        names |= {
+            o["field"] for o in q.get("options", []) if isinstance(o, dict) and o.get("field")
+        }
+        out[q["id"]] = frozenset(names)
+    return out
+
+
+def askable_fields(flow: QuestionFlow, session: Session, *, provisional: bool) -> frozenset[str]:
+    """Fields whose answer the chat can give: for a finished questionnaire, those of the
+    questions this person was asked (a "Not sure" can be changed); while it is still going on,
+    those of any question (one may still come)."""
+    by_question = _fields_by_question(flow)
+    if provisional:
+        return frozenset().union(*by_question.values())
+    asked = [by_question.get(row.question_id, frozenset()) for row in flow.summary(session)]
+    return frozenset().union(*asked)
+
+
+def fingerprint(session: Session) -> int:
+    """A short number naming a session's answers: result buttons carry it, so a press is
+    matched to the result it was drawn for (the current session or the last finished one)."""
+    data = json.dumps(session.answers, sort_keys=True, separators=(",", ":"))
+    return zlib.crc32(data.encode())
+
+
+def result_input(
+    flow: QuestionFlow,
+    session: Session,
+    *,
+    as_of: date | None = None,
+    today: date | None = None,
+    stale_days: int = 180,
+    provisional: bool | None = None,
+) -> ResultInput:
+    """Evaluate the session once and gather what its result screens need. `provisional`
+    defaults to whether the questionnaire is unfinished."""
+    if provisional is None:
+        provisional = flow.step(session).kind != "result"
+    profile = flow.profile(session, as_of)
+    return ResultInput(
+        evaluation=evaluate_profile(profile, session.lang),
+        lang=session.lang,
+        gaps=gaps(profile),
+        askable=askable_fields(flow, session, provisional=provisional),
+        today=today,
+        stale_days=stale_days,
+        provisional=provisional,
+        points_unknown=unknown_points(profile),
+    )
