@@ -22,7 +22,8 @@ GROUP_SETTINGS = "g"  # ARG1 = lang | results | quiet, ARG2 = the new value
 ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS}
 BROADCAST = "b"  # REVISION = job id; ARG1 = aud|menu|when|ok|no|pause|resume|cancel|resend
 SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
-ACTIONS |= {BROADCAST, SUBSCRIBE}
+COMPARE = "m"  # ARG1 = t (toggle) | go | new | c (compare in new messages), ARG2 = hex mask
+ACTIONS |= {BROADCAST, SUBSCRIBE, COMPARE}
 
 
 @dataclass(frozen=True, slots=True)
