@@ -105,7 +105,7 @@ _CONNECTORS = frozenset(
     {"vs", "v", "versus", "and", "or", "with", "&", "和", "與", "与", "同", "對", "对"}
 )
 _SPLIT = re.compile(r"[\s,，、/+;；]+")
-_MAX_WORDS = 8  # the longest scheme name in words
+_MAX_WORDS = 12  # longer than any scheme's name in words
 
 
 def _key(text: str) -> str:
@@ -150,7 +150,6 @@ def parse_selection(words: Iterable[str]) -> Selection:
     """
     names, categories = _names()
     tokens = [tok for word in words for tok in _SPLIT.split(word) if tok]
-    tokens = [tok for tok in tokens if tok.casefold() not in _CONNECTORS]
     ids: list[str] = []
     unknown: list[str] = []
     i = 0
@@ -165,7 +164,8 @@ def parse_selection(words: Iterable[str]) -> Selection:
                     i += 1
                 break
         else:
-            unknown.append(tokens[i])
+            if tokens[i].casefold() not in _CONNECTORS:  # "and" may be part of a name
+                unknown.append(tokens[i])
             i += 1
     return Selection(tuple(ids), tuple(unknown))
 
