@@ -104,7 +104,7 @@ def scheme_ids() -> tuple[str, ...]:
 _CONNECTORS = frozenset(
     {"vs", "v", "versus", "and", "or", "with", "&", "和", "與", "与", "同", "對", "对"}
 )
-_SPLIT = re.compile(r"[\s,，、/+;；]+")
+_SPLIT = re.compile(r"[\s,，、+;；]+")
 _MAX_WORDS = 12  # longer than any scheme's name in words
 
 
