@@ -105,9 +105,13 @@ def picker_screen(lang: Lang, selected: tuple[str, ...] = (), note: str | None =
     return Screen("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
+def _colon(lang: Lang) -> str:
+    return ": " if lang == "en" else "："
+
+
 def _entry_lines(entry: Entry, lang: Lang, row: str) -> list[str]:
     name = f"<b>{_e(entry.short_name)}</b>"
-    colon = ": " if lang == "en" else "："
+    colon = _colon(lang)
     if not entry.stated:
         if row == "documents" and entry.link:
             return [f"• {name}{colon}{t_raw('documents_not_listed', lang, url=_url(entry.link))}"]
@@ -130,16 +134,17 @@ def comparison_blocks(comparison: Comparison) -> list[str]:
     names = " · ".join(h.short_name for h in comparison.schemes)
     title = [t("compare_title", lang, names=names, date=comparison.as_of.isoformat())]
     title += [f"<b>{_e(h.short_name)}</b> — {_e(h.name)}" for h in comparison.schemes]
-    title += [f"⚠️ <b>{_e(h.short_name)}</b>: {_e(h.notice)}"
+    title += [f"⚠️ <b>{_e(h.short_name)}</b>{_colon(lang)}{_e(h.notice)}"
               for h in comparison.schemes if h.notice]  # fmt: skip
     blocks = ["\n".join(title)]
+    short = {h.scheme: h.short_name for h in comparison.schemes}
     for row in comparison.aspects:
         lines = [t(f"compare_aspect_{row.aspect}", lang)]
         for entry in row.entries:
             lines += _entry_lines(entry, lang, row.aspect)
         if row.aspect == "documents":
             lines += [
-                f"   {_e(d.scheme)}: "
+                f"   {_e(short[d.scheme])}{_colon(lang)}"
                 + t_raw("documents_page", lang, url=_url(d.page), checked=d.checked.isoformat())
                 for d in comparison.documents
                 if d.listed and d.checked is not None
@@ -148,7 +153,7 @@ def comparison_blocks(comparison: Comparison) -> list[str]:
     sources = [t("compare_sources", lang)]
     for head in comparison.schemes:
         link = t_raw("result_source", lang, url=_url(head.source), checked=head.checked.isoformat())
-        sources.append(f"• <b>{_e(head.short_name)}</b>: {link}")
+        sources.append(f"• <b>{_e(head.short_name)}</b>{_colon(lang)}{link}")
     sources.append(t("card_disclaimer", lang))
     blocks.append("\n".join(sources))
     return blocks
