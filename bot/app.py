@@ -24,6 +24,8 @@ from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
+from bot.handlers.compare import compare as compare_command
+from bot.handlers.compare import compare_button_pressed
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import GroupPacer
 from bot.services import SERVICES_KEY, Services
@@ -51,6 +53,7 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("about", info.about))
     add(CommandHandler("privacy", info.privacy))
     add(CommandHandler("schemes", schemes.schemes))
+    add(CommandHandler("compare", compare_command))
     add(CommandHandler("settings", groups.settings_command))
     add(CommandHandler("channel", channels.channel))
     add(CommandHandler("post", channels.post))
@@ -59,6 +62,7 @@ def register_handlers(application: Application) -> None:
     add(CallbackQueryHandler(account.language_button, pattern=_pattern(cb.LANGUAGE)))
     add(CallbackQueryHandler(account.forget_button, pattern=_pattern(cb.FORGET)))
     add(CallbackQueryHandler(schemes.scheme_button, pattern=_pattern(cb.SCHEME)))
+    add(CallbackQueryHandler(compare_button_pressed, pattern=_pattern(cb.COMPARE)))
     add(CallbackQueryHandler(groups.settings_button, pattern=_pattern(cb.GROUP_SETTINGS)))
     add(CallbackQueryHandler(result.result_button, pattern=_pattern(cb.RESULT)))
     add(ChatMemberHandler(groups.track_chat, ChatMemberHandler.MY_CHAT_MEMBER))

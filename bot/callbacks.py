@@ -18,8 +18,9 @@ NAV = "n"  # ARG1 = back | restart | summary | current
 LANGUAGE = "l"  # ARG1 = language
 FORGET = "f"  # ARG1 = yes | no
 SCHEME = "s"  # ARG1 = scheme id, "list" or "check"
+COMPARE = "m"  # ARG1 = t (toggle) | go | new | c (compare in new messages), ARG2 = hex mask
 GROUP_SETTINGS = "g"  # ARG1 = lang | results | quiet, ARG2 = the new value
-ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS}
+ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS, COMPARE}
 BROADCAST = "b"  # REVISION = job id; ARG1 = aud|menu|when|ok|no|pause|resume|cancel|resend
 SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
 RESULT = "r"  # REVISION = fingerprint of the answers; ARG1 = d (details) | w (why not) | r (the

@@ -9,13 +9,13 @@ from bot.texts import t
 from rules.i18n import Lang
 
 PUBLIC_COMMANDS: tuple[str, ...] = (
-    "start", "check", "back", "summary", "result", "restart", "schemes", "language",
+    "start", "check", "back", "summary", "result", "restart", "schemes", "compare", "language",
     "help", "about", "privacy", "subscribe", "unsubscribe", "forget",
 )  # fmt: skip
 
 
 GROUP_COMMANDS: tuple[str, ...] = (
-    "check", "back", "summary", "restart", "result", "schemes", "help", "about",
+    "check", "back", "summary", "restart", "result", "schemes", "compare", "help", "about",
 )  # fmt: skip
 GROUP_ADMIN_COMMANDS: tuple[str, ...] = (*GROUP_COMMANDS, "settings")
 

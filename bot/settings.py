@@ -5,11 +5,14 @@ The names of the contract's variables are fixed; the rest are this project's add
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from rules.profile import today_in_hong_kong
 
 
 class Settings(BaseSettings):
@@ -24,6 +27,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    bot_today: date | None = None  # BOT_TODAY: the date treated as today (tests, demonstrations)
 
     # Additions (not in the contract's table).
     session_retention_days: int = Field(default=30, ge=1)
@@ -67,6 +71,10 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    def today(self) -> date:
+        """The day rules are evaluated on: BOT_TODAY when set, otherwise today in Hong Kong."""
+        return self.bot_today or today_in_hong_kong()
 
     @cached_property
     def token(self) -> str | None:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rules.catalogue_models import load_catalogue
 from rules.countries import countries
+from rules.documents import SchemeDocuments, documents_for
 from rules.evaluator import IN_FORCE, RenderedResult, _format, render_catalogue
 from rules.i18n import Lang
 from rules.profile import today_in_hong_kong
@@ -39,6 +40,7 @@ class SchemeCard:
     source: str
     checked: date
     links: tuple[str, ...] = field(default=())
+    documents: SchemeDocuments | None = None  # what to prepare (rules/documents.py)
 
 
 def _country_names(codes: list[str] | frozenset[str], lang: Lang) -> str:
@@ -115,6 +117,7 @@ def scheme_cards(lang: Lang, on: date | None = None) -> tuple[SchemeCard, ...]:
                 source=spec.source,
                 checked=spec.checked,
                 links=tuple(spec.links),
+                documents=documents_for(scheme_id, on, lang),
             )
         )
     return tuple(cards)

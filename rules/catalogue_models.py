@@ -108,12 +108,45 @@ class Condition(Strict):
         return value
 
 
+# What a fact is about, for comparing schemes aspect by aspect (rules/compare.py).
+Aspect = Literal["stay", "family", "permanent_residence", "fees"]
+
+
+def aspects_from_id(fact_id: str | None) -> list[str]:
+    """The aspects a fact without an explicit `aspects:` list is about, from its id.
+
+    The naming convention the scheme files follow: `stay…`/`…_stay…` and `first_visa…` are the
+    stay, `dependants`/`family…` the family, `fees…` the fees, `permanent_residence` the road
+    to permanent residence. Any other id is about no aspect unless tagged.
+    """
+    if not fact_id:
+        return []
+    parts = fact_id.split("_")
+    if "stay" in parts or fact_id.startswith("first_visa"):
+        return ["stay"]
+    if fact_id == "dependants" or fact_id.startswith("family"):
+        return ["family"]
+    if fact_id.startswith("fees"):
+        return ["fees"]
+    if fact_id == "permanent_residence":
+        return ["permanent_residence"]
+    return []
+
+
 class Fact(Dated):
     """A dated text: a next step, a caveat, a stay pattern, a fee."""
 
     id: str | None = None
     text: LocalText
     when: Condition | None = None
+    aspects: list[Aspect] = []  # default: from the id (see `aspects_from_id`)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_aspects(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "aspects" not in data:
+            data = {**data, "aspects": aspects_from_id(data.get("id"))}
+        return data
 
 
 class CommonFact(Fact):
@@ -161,6 +194,21 @@ class CriterionSpec(Strict):
         return self
 
 
+class Documents(Strict):
+    """The forms and documents the official pages list for applying, as dated, sourced items.
+
+    `page` is the official page where the list lives (or, when `items` is empty because our
+    sources do not list them, the page to check); `checked` is when we last looked for it.
+    """
+
+    page: str
+    checked: date
+    items: list[Fact] = []
+    note: str | None = None  # for maintainers only
+
+    _check_page = field_validator("page")(classmethod(lambda cls, v: _url(v)))
+
+
 class InForce(Sourced):
     date: date
     precision: Literal["day", "month"] = "day"
@@ -191,6 +239,7 @@ class SchemeSpec(Strict):
     categories: list[CategorySpec] = []
     next_steps: list[Fact] = []
     caveats: list[Fact] = []
+    documents: Documents | None = None  # absent: not recorded; the card points to `source`
 
     _check_source = field_validator("source")(classmethod(lambda cls, v: _url(v)))
 

@@ -25,6 +25,7 @@ from bot.screens import Screen
 from bot.services import services
 from bot.texts import t, t_raw
 from rules.cards import SchemeCard, scheme_cards
+from rules.documents import SchemeDocuments
 from rules.i18n import Lang
 
 
@@ -55,6 +56,8 @@ def card_screens(card: SchemeCard, lang: Lang) -> list[Screen]:
                                  *(f"· {_e(s)}" for s in card.next_steps)]))  # fmt: skip
     if card.caveats:
         blocks.append("\n".join(f"⚠️ {_e(c)}" for c in card.caveats))
+    if card.documents is not None:
+        blocks.append(documents_block(card.documents, lang))
     source = t_raw("result_source", lang, url=html.escape(card.source, quote=True),
                    checked=card.checked.isoformat())  # fmt: skip
     blocks.append(f"{source}\n{t('card_disclaimer', lang)}")
@@ -66,6 +69,19 @@ def card_screens(card: SchemeCard, lang: Lang) -> list[Screen]:
     ]])  # fmt: skip
     parts = pack_messages(blocks)
     return [Screen(p) for p in parts[:-1]] + [Screen(parts[-1], keyboard)]
+
+
+def documents_block(docs: SchemeDocuments, lang: Lang) -> str:
+    """What to prepare: the listed forms and documents with the official list, or a pointer to
+    the official page where our sources list none."""
+    heading = t("compare_aspect_documents", lang)
+    url = html.escape(docs.page, quote=True)
+    if not docs.listed:
+        return f"{heading}\n{t_raw('documents_not_listed', lang, url=url)}"
+    lines = [heading, *(f"· {_e(item.text)}" for item in docs.items)]
+    if docs.checked is not None:
+        lines.append(t_raw("documents_page", lang, url=url, checked=docs.checked.isoformat()))
+    return "\n".join(lines)
 
 
 def find_card(name: str, lang: Lang) -> SchemeCard | None:
