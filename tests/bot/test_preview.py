@@ -1,0 +1,173 @@
+"""`python -m bot preview`: the page opened in real headless Chromium, every screen checked as
+laid out, in each language, against the export, the text catalogue and the real evaluator.
+
+Chromium comes from the system's packages (`.ci/run` installs them). Without it the test skips,
+unless CI=true or REQUIRE_CHROMIUM=1 (as `.ci/run` sets), where it fails.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.preview import RESULT_MIXES, result_mix_statuses
+from bot.texts import messages, t, t_raw
+from dialogs import QuestionFlow
+from rules.i18n import LANGS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs in the page once it is laid out: per screen and language, whether the cell has a size
+# on the page and the text it shows (innerText: what is rendered, not what is hidden).
+REPORT_SCRIPT = """
+<script>
+const report = {};
+for (const article of document.querySelectorAll("article[data-screen]")) {
+  const cells = {};
+  for (const cell of article.querySelectorAll(".lang[data-lang]")) {
+    const box = cell.getBoundingClientRect();
+    cells[cell.dataset.lang] = {
+      width: box.width, height: box.height, text: cell.innerText,
+      lang: cell.getAttribute("lang"), messages: cell.querySelectorAll(".msg").length,
+    };
+  }
+  report[article.dataset.screen] = {kind: article.dataset.kind, cells};
+}
+const out = document.createElement("pre");
+out.id = "report";
+out.textContent = JSON.stringify(report);
+document.body.appendChild(out);
+</script>
+"""
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    reason = "Chromium is not installed (apt-get install chromium chromium-driver)"
+    if os.environ.get("CI") == "true" or os.environ.get("REQUIRE_CHROMIUM") == "1":
+        pytest.fail(f"CI=true or REQUIRE_CHROMIUM=1, but {reason}")
+    pytest.skip(reason)
+
+
+def _visible(telegram_html: str) -> str:
+    """The text a browser shows for Telegram HTML, whitespace collapsed."""
+    return _squash(html.unescape(re.sub(r"<[^>]+>", "", telegram_html)))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    chromium = _chromium()
+    out = tmp_path_factory.mktemp("preview")
+    made = subprocess.run(
+        [sys.executable, "-m", "bot", "preview", "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    page = out / "preview.html"
+    assert made.stdout.strip() == str(page)
+    probe = out / "probe.html"
+    probe.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", REPORT_SCRIPT + "</body>"),
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [
+            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            f"--user-data-dir={out / 'profile'}", "--window-size=1400,1000",
+            "--dump-dom", probe.as_uri(),
+        ],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.search(r'<pre id="report">(.*?)</pre>', run.stdout, re.S)
+    assert found, "the page's script did not run: " + run.stdout[-500:]
+    return json.loads(html.unescape(found.group(1)))
+
+
+def _cells(report: dict, screen: str) -> dict[str, dict]:
+    assert screen in report, f"screen {screen} is missing"
+    cells = report[screen]["cells"]
+    assert set(cells) == set(LANGS), screen
+    for lang, cell in cells.items():
+        assert cell["width"] > 100 and cell["height"] > 10, (screen, lang, "not laid out")
+        assert cell["lang"].lower().startswith(lang.split("-")[0]), (screen, lang)
+        assert cell["messages"] >= 1, (screen, lang)
+    return cells
+
+
+def test_every_question_and_option_in_each_language(report: dict) -> None:
+    export = QuestionFlow.default(skip_by_rules=False).export()
+    for q in export["questions"]:
+        cells = _cells(report, f"q-{q['id']}")
+        for lang in LANGS:
+            shown = _squash(cells[lang]["text"])
+            assert _squash(q["prompt"][lang]) in shown, (q["id"], lang)
+            for option in q["options"]:
+                assert _squash(option["label"][lang]) in shown, (q["id"], lang, option)
+            if q["kind"] == "multi":
+                assert "☐" in shown and _squash(q["done"]["label"][lang]) in shown
+        # each language shows its own words: the Chinese cells do not repeat the English prompt
+        for lang in ("zh-hant", "zh-hans"):
+            assert _squash(q["prompt"]["en"]) not in _squash(cells[lang]["text"]), q["id"]
+
+
+def test_every_catalogue_text_in_each_language(report: dict) -> None:
+    for key, texts in messages().items():
+        cells = _cells(report, f"text-{key}")
+        for lang in LANGS:
+            names = {n for _, n, _, _ in string.Formatter().parse(texts[lang]) if n}
+            expected = _visible(t_raw(key, lang, **{n: "{" + n + "}" for n in names}))
+            assert expected in _squash(cells[lang]["text"]), (key, lang)
+
+
+def test_one_result_for_each_mix_of_statuses(report: dict) -> None:
+    produced = result_mix_statuses()
+    wanted = {
+        "matches-only": {"match"},
+        "possible-only": {"possible"},
+        "near-misses-only": {"near_miss"},
+        "none": set(),
+        "all-together": {"match", "possible", "near_miss"},
+    }
+    assert {mix[0] for mix in RESULT_MIXES} == set(wanted)
+    headings = {
+        "match": "result_heading_match",
+        "possible": "result_heading_possible",
+        "near_miss": "result_heading_near",
+    }
+    for mix, statuses in wanted.items():
+        assert produced[mix] == statuses, f"{mix}: the evaluator gave {sorted(produced[mix])}"
+        cells = _cells(report, f"result-{mix}")
+        for lang in LANGS:
+            shown = _squash(cells[lang]["text"])
+            for status, key in headings.items():
+                assert (_visible(t(key, lang)) in shown) == (status in statuses), (mix, lang, key)
+            if "match" not in statuses and "possible" not in statuses:
+                assert _visible(t("result_heading_none", lang)) in shown, (mix, lang)
+
+
+def test_screens_around_the_questions(report: dict) -> None:
+    for screen, key in (("language", "language_prompt"), ("forget", "forget_confirm")):
+        cells = _cells(report, screen)
+        for lang in LANGS:
+            assert _visible(t(key, lang)) in _squash(cells[lang]["text"])
+    summary = _cells(report, "summary")
+    for lang in LANGS:
+        assert _visible(t("summary_header", lang)) in _squash(summary[lang]["text"])
+    _cells(report, "answered")
