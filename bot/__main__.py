@@ -37,6 +37,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return chat_main(args)
 
+    if args:  # the Telegram bot takes its settings from the environment, never from arguments
+        print(
+            f"python -m bot: unexpected arguments {' '.join(args)!r}: the Telegram bot reads its "
+            "settings from the environment or .env (arguments such as --lang belong to "
+            "`python -m bot chat`).",
+            file=sys.stderr,
+        )
+        return 2
+
     from bot.runner import run
 
     return run(settings)

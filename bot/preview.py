@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.screens import (
     Screen,
@@ -190,8 +190,6 @@ def _in_lang(flow: QuestionFlow, session: Session, lang: Lang) -> Session:
 
 def _export_question(q: dict[str, Any], lang: str) -> Screen:
     """A question drawn from the export alone, as the chat draws one: prompt, then buttons."""
-    from telegram import InlineKeyboardButton
-
     text = f"<b>{html.escape(q['prompt'][lang], quote=False)}</b>"
     if q["kind"] == "multi":
         rows = [
@@ -330,6 +328,20 @@ def result_mix_statuses() -> dict[str, frozenset[str]]:
     return out
 
 
+def questionnaire_text_screens(flow: QuestionFlow) -> list[Shown]:
+    """Every text of dialogs/texts.yaml: the words around the questions (progress, buttons,
+    the replies to answers it cannot read), plain text, placeholders shown as {name}."""
+    out = []
+    for key, texts in flow.texts.entries.items():
+        per_lang = {}
+        for lang in LANGS:
+            names = {n for _, n, _, _ in string.Formatter().parse(texts[lang]) if n}
+            text = texts[lang].format(**{n: "{" + n + "}" for n in names})
+            per_lang[lang] = [Screen(html.escape(text, quote=False))]
+        out.append(Shown(f"flowtext-{key}", key, "text", per_lang))
+    return out
+
+
 def catalogue_screens() -> list[Shown]:
     """Every text of bot/texts/messages.yaml, its placeholders shown as {name}."""
     out = []
@@ -404,6 +416,7 @@ SECTIONS = (
     ("flow", "Around the questions", "Re-asks, the summary, /language and /forget."),
     ("results", "Results", "One result for each mix of statuses, from the real evaluator."),
     ("texts", "Texts", "Every text of the bot's catalogue (bot/texts/messages.yaml)."),
+    ("flowtexts", "Questionnaire texts", "Every text of dialogs/texts.yaml."),
 )  # fmt: skip
 
 
@@ -416,6 +429,7 @@ def build_page(flow: QuestionFlow | None = None) -> str:
         "flow": flow_screens(flow, export),
         "results": result_screens_by_mix(),
         "texts": catalogue_screens(),
+        "flowtexts": questionnaire_text_screens(flow),
     }
     nav = "".join(f'<a href="#{sid}">{title}</a>' for sid, title, _ in SECTIONS)
     body = [f"<h1>Every screen of the bot</h1><nav>{nav}</nav>"]

@@ -136,6 +136,16 @@ def test_every_catalogue_text_in_each_language(report: dict) -> None:
             assert expected in _squash(cells[lang]["text"]), (key, lang)
 
 
+def test_every_questionnaire_text_in_each_language(report: dict) -> None:
+    entries = QuestionFlow.default(skip_by_rules=False).texts.entries
+    for key, texts in entries.items():
+        cells = _cells(report, f"flowtext-{key}")
+        for lang in LANGS:
+            names = {n for _, n, _, _ in string.Formatter().parse(texts[lang]) if n}
+            expected = _squash(texts[lang].format(**{n: "{" + n + "}" for n in names}))
+            assert expected in _squash(cells[lang]["text"]), (key, lang)
+
+
 # The contract's words for the result (contracts.md, "Conversation"), not the catalogue's keys,
 # so the check holds however the result renderer words the rest.
 FITS = {"en": "Schemes that fit you", "zh-hant": "適合你的計劃", "zh-hans": "适合你的计划"}

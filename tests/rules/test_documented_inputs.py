@@ -4,6 +4,7 @@ sources page, and `--lang` refusing codes it does not know."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import date
@@ -33,13 +34,18 @@ EXPECTED = {
 }
 
 
-def run(module: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    module: str, *args: str, stdin: str | None = None, token: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    # set even when empty: the environment wins over a developer's .env
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token or ""}
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
         timeout=60,
         check=False,
     )
@@ -142,7 +148,7 @@ def test_sources_page_names_every_source_and_how_sure() -> None:
     assert "docs/sources.md" in readme and "../shared" not in readme
 
 
-@pytest.mark.parametrize("command", [["bot", "chat"], ["rules", "evaluate", "-"]])
+@pytest.mark.parametrize("command", [["bot", "chat"], ["bot"], ["rules", "evaluate", "-"]])
 def test_unknown_lang_is_refused_with_the_choices(command: list[str]) -> None:
     out = run(*command, "--lang", "fr", stdin="{}")
     assert out.returncode == 2
@@ -169,3 +175,9 @@ def test_lang_codes_accepted_today_still_work(code: str, question: str) -> None:
     assert chat.stdout.startswith(question)
     evaluated = run("rules", "evaluate", "-", "--lang", code, stdin='{"as_of": "2026-11-25"}')
     assert evaluated.returncode == 0, evaluated.stderr
+
+
+def test_the_telegram_bot_refuses_arguments_instead_of_ignoring_them() -> None:
+    out = run("bot", "--lang", "zh-hant", token="123456:not-a-real-token")
+    assert out.returncode == 2
+    assert "--lang" in out.stderr and "python -m bot chat" in out.stderr
