@@ -192,3 +192,40 @@ def test_screens_around_the_questions(report: dict) -> None:
     for lang in LANGS:
         assert _visible(t("summary_header", lang)) in _squash(summary[lang]["text"])
     _cells(report, "answered")
+
+
+def test_a_checklist_in_the_export_is_drawn_generically() -> None:
+    """Other branches add `multi` questions: the preview draws any it meets from the export,
+    in the contract's manner (☐ + the option's label, then the Done button)."""
+    from bot.preview import question_screens
+
+    flow = QuestionFlow.default(skip_by_rules=False)
+    export = flow.export()
+    checklist = {
+        "id": "facts", "kind": "multi",
+        "prompt": {"en": "Which of these apply to you?", "zh-hant": "以下哪些適用於你？",
+                   "zh-hans": "以下哪些适用于你？"},
+        "options": [
+            {"field": "good_english", "value": True,
+             "label": {"en": "I speak and write English well", "zh-hant": "我的英文良好",
+                       "zh-hans": "我的英文良好"}},
+            {"field": "owns_listed_company", "value": True,
+             "label": {"en": "I own a listed company", "zh-hant": "我擁有上市公司",
+                       "zh-hans": "我拥有上市公司"}},
+        ],
+        "done": {"label": {"en": "Done", "zh-hant": "完成", "zh-hans": "完成"}},
+    }  # fmt: skip
+    export["questions"].append(checklist)
+    shown = {s.id: s for s in question_screens(flow, export)}
+    facts = shown["q-facts"]
+    assert "multi" in facts.title and "not reached" in facts.note
+    for lang in LANGS:
+        (screen,) = facts.messages[lang]
+        assert checklist["prompt"][lang] in screen.text
+        labels = [b.text for row in screen.keyboard.inline_keyboard for b in row]
+        assert labels == [f"☐ {o['label'][lang]}" for o in checklist["options"]] + [
+            checklist["done"]["label"][lang]
+        ]
+        assert any("good_english = true" in item for item in facts.lists[lang])
+    # the real questions are still the chat's own screens, reached through the flow
+    assert shown["q-nationality"].note == ""
