@@ -62,19 +62,17 @@ _HIGH_EARNER = {
     "born_overseas": True, "parent_hk_permanent_resident": False, "net_assets_hkd": 8000000,
     "investment_hkd": 0,
 }  # fmt: skip
-RESULT_MIXES: tuple[tuple[str, str, dict[str, Any], frozenset[str]], ...] = (
+RESULT_MIXES: tuple[tuple[str, str, dict[str, Any]], ...] = (
     (
         "matches-only",
         "Matches only: a high earner with a relevant job offer and a business plan",
         {**_HIGH_EARNER, "job_offer": True, "job_offer_relevant": True,
          "offer_salary_hkd": 2500000, "employer_techtas_quota": False, "business_plan": True},
-        frozenset({"match"}),
     ),
     (
         "possible-only",
         "Possible only: little known yet",
         {"as_of": AS_OF, "nationality": "US", "age": 30},
-        frozenset({"possible"}),
     ),
     (
         "near-misses-only",
@@ -83,14 +81,12 @@ RESULT_MIXES: tuple[tuple[str, str, dict[str, Any], frozenset[str]], ...] = (
          "international_work_years": 0, "renowned_company_years": 0,
          "tech_finance_trade_years": 0, "job_offer": False, "job_offer_relevant": False,
          "employer_techtas_quota": False, "business_plan": False},
-        frozenset({"near_miss"}),
     ),
     (
         "none",
         "Nothing fits",
         {"as_of": AS_OF, "nationality": "AF", "age": 30, "education": "secondary",
          "job_offer": False, "criminal_record": False},
-        frozenset(),
     ),
     (
         "all-together",
@@ -98,7 +94,6 @@ RESULT_MIXES: tuple[tuple[str, str, dict[str, Any], frozenset[str]], ...] = (
         {"as_of": AS_OF, "nationality": "NZ", "age": 26, "education": "bachelor",
          "hk_degree": False, "job_offer": False, "good_english": True,
          "criminal_record": False, "self_supporting": True},
-        frozenset({"match", "possible", "near_miss"}),
     ),
 )  # fmt: skip
 
@@ -237,12 +232,30 @@ def _option_text(option: dict[str, Any], lang: str) -> str:
     return f"{label}  ({json.dumps(option['value'], ensure_ascii=False)})"
 
 
-def flow_screens(flow: QuestionFlow, export: dict[str, Any]) -> list[Shown]:
+def _walk_to_summary(flow: QuestionFlow, session: Session) -> Session:
+    """Answer with the first button (or a typed 30, or a date) until the summary screen."""
+    for _ in range(200):
+        step = flow.step(session)
+        if step.kind != "question" or step.question is None:
+            break
+        kind = step.question.kind
+        attempt = {"key": step.buttons[0].key} if step.buttons else {"text": "30"}
+        if kind == "date":
+            attempt = {"text": "2020-06-30"}
+        reply = flow.answer(session, **attempt)
+        if not reply.accepted:
+            break
+        session = reply.session
+    return session
+
+
+def flow_screens(flow: QuestionFlow) -> list[Shown]:
     """The screens around the questions: a re-ask with candidates, an answered question, the
-    summary, the language and forget screens."""
+    summary part-way and before the result, the language and forget screens."""
     out: list[Shown] = []
     first = flow.new_session("en")
     step = flow.step(first)
+
     def reask(lang: Lang) -> Screen | None:
         # a typed answer several countries match: the chat offers them as buttons
         session = _in_lang(flow, first, lang)
@@ -287,6 +300,19 @@ def flow_screens(flow: QuestionFlow, export: dict[str, Any]) -> list[Shown]:
             {lang: [summary_screen(flow, _in_lang(flow, answered, lang), None)] for lang in LANGS},
         )
     )
+    finished = _walk_to_summary(flow, first)
+    if flow.step(finished).kind == "summary":
+        out.append(
+            Shown(
+                "summary-before-result",
+                "The summary before the result",
+                "flow",
+                {
+                    lang: [summary_screen(flow, _in_lang(flow, finished, lang), None)]
+                    for lang in LANGS
+                },
+            )
+        )
     out.append(
         Shown("language", "/language", "flow", {lang: [language_screen(lang)] for lang in LANGS})
     )
@@ -296,7 +322,7 @@ def flow_screens(flow: QuestionFlow, export: dict[str, Any]) -> list[Shown]:
 
 def result_screens_by_mix() -> list[Shown]:
     out = []
-    for mix_id, title, raw, _expected in RESULT_MIXES:
+    for mix_id, title, raw in RESULT_MIXES:
         profile = Profile.model_validate(raw, strict=False)
         per_lang = {}
         statuses: set[str] = set()
@@ -322,7 +348,7 @@ def result_screens_by_mix() -> list[Shown]:
 def result_mix_statuses() -> dict[str, frozenset[str]]:
     """The statuses (besides no_match) each result mix's profile really produces."""
     out = {}
-    for mix_id, _title, raw, _expected in RESULT_MIXES:
+    for mix_id, _title, raw in RESULT_MIXES:
         evaluation = evaluate_profile(Profile.model_validate(raw, strict=False), "en")
         out[mix_id] = frozenset(r.status for r in evaluation.results) - {"no_match"}
     return out
@@ -426,7 +452,7 @@ def build_page(flow: QuestionFlow | None = None) -> str:
     export = flow.export()
     groups: dict[str, Iterable[Shown]] = {
         "questions": question_screens(flow, export),
-        "flow": flow_screens(flow, export),
+        "flow": flow_screens(flow),
         "results": result_screens_by_mix(),
         "texts": catalogue_screens(),
         "flowtexts": questionnaire_text_screens(flow),

@@ -192,6 +192,9 @@ def test_screens_around_the_questions(report: dict) -> None:
     for lang in LANGS:
         assert _visible(t("summary_header", lang)) in _squash(summary[lang]["text"])
     _cells(report, "answered")
+    before_result = _cells(report, "summary-before-result")
+    for lang, word in (("en", "result"), ("zh-hant", "結果"), ("zh-hans", "结果")):
+        assert word in before_result[lang]["text"], lang  # the contract's submit button
 
 
 def test_a_checklist_in_the_export_is_drawn_generically() -> None:
