@@ -2,6 +2,7 @@
 
 python -m bot                       # Telegram if TELEGRAM_BOT_TOKEN is set, else terminal chat
 python -m bot chat [--lang zh-hant] # the questionnaire in this terminal
+python -m bot preview [--out DIR]   # DIR/preview.html: every screen, three languages side by side
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.terminal_chat import main as chat_main
 
         return chat_main(args[1:])
+    if args and args[0] == "preview":
+        from bot.preview import main as preview_main
+
+        return preview_main(args[1:])
     if args and args[0] in {"-h", "--help"}:
         print(__doc__)
         return 0
@@ -31,6 +36,15 @@ def main(argv: list[str] | None = None) -> int:
         from bot.terminal_chat import main as chat_main
 
         return chat_main(args)
+
+    if args:  # the Telegram bot takes its settings from the environment, never from arguments
+        print(
+            f"python -m bot: unexpected arguments {' '.join(args)!r}: the Telegram bot reads its "
+            "settings from the environment or .env (arguments such as --lang belong to "
+            "`python -m bot chat`).",
+            file=sys.stderr,
+        )
+        return 2
 
     from bot.runner import run
 

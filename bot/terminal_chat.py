@@ -23,7 +23,7 @@ from bot.views import Action, Line, View
 from bot.views.result import details_view, result_view, why_not_view
 from bot.views.session import result_input
 from dialogs import Button, QuestionFlow, Session, Step
-from rules.i18n import LANGS, normalise_lang
+from rules.i18n import LANGS, normalise_lang, parse_lang
 from rules.profile import today_in_hong_kong
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
@@ -357,17 +357,27 @@ def _picked(text: str, count: int, letters: bool) -> int | None:
     return None
 
 
+def lang_argument(code: str) -> str:
+    """argparse `type` for --lang: an unknown code is refused with the choices (exit 2)."""
+    try:
+        return parse_lang(code)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
     """Run the chat until the person quits or the input ends; 0 on a normal end."""
     parser = argparse.ArgumentParser(prog="python -m bot chat", description=__doc__)
-    parser.add_argument("--lang", default="en", help=f"one of {', '.join(LANGS)}")
+    parser.add_argument(
+        "--lang", default="en", type=lang_argument, help=f"one of {', '.join(LANGS)}"
+    )
     parser.add_argument(
         "--all-questions",
         action="store_true",
         help="ask every relevant question, even those no scheme's result depends on any more",
     )
     args = parser.parse_args(argv)
-    lang = normalise_lang(args.lang)
+    lang = args.lang
     stdin = stdin or sys.stdin
     for stream in (sys.stdout, sys.stdin):
         reconfigure = getattr(stream, "reconfigure", None)

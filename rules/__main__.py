@@ -1,4 +1,9 @@
-"""Command line: `python -m rules evaluate FILE|- [--lang L]` and `python -m rules schemes`.
+"""Command line for the rules.
+
+python -m rules evaluate FILE|- [--lang L]   a profile JSON in, the result JSON out
+python -m rules schema                       the profile's JSON Schema (what `evaluate` reads)
+python -m rules schemes                      the scheme catalogue as JSON
+python -m rules sources                      docs/sources.md: each fact's source and confidence
 
 `evaluate` reads a profile JSON (the contract's shape) and prints the result JSON. Invalid input
 exits with status 2 and one line on standard error naming the bad field, never a traceback.
@@ -15,8 +20,9 @@ from pydantic import ValidationError
 
 from rules.catalogue_models import CatalogueError, load_catalogue
 from rules.evaluator import evaluate_profile
-from rules.i18n import LANGS
+from rules.i18n import parse_lang
 from rules.profile import Profile
+from rules.sources_page import sources_markdown
 
 EXIT_INVALID = 2
 EXIT_CATALOGUE = 1
@@ -63,8 +69,10 @@ def _read(source: str) -> bytes:
 
 
 def _evaluate(source: str, lang: str) -> None:
-    if lang not in LANGS:
-        _fail(f"--lang: unknown language {lang!r} (use one of {', '.join(LANGS)})")
+    try:
+        lang = parse_lang(lang)
+    except ValueError as exc:
+        _fail(f"--lang: {exc}")
     raw = _read(source)
     try:
         profile = Profile.model_validate_json(raw)
@@ -73,6 +81,18 @@ def _evaluate(source: str, lang: str) -> None:
     evaluation = evaluate_profile(profile, lang)  # type: ignore[arg-type]
     json.dump(evaluation.model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def _schema() -> None:
+    """The JSON Schema of `Profile`, from the model itself, so it cannot drift from validation."""
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    schema.update(Profile.model_json_schema())
+    json.dump(schema, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _sources() -> None:
+    sys.stdout.write(sources_markdown(load_catalogue()))
 
 
 def _schemes() -> None:
@@ -86,12 +106,20 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     evaluate = commands.add_parser("evaluate", help="evaluate a profile JSON (FILE or - for stdin)")
     evaluate.add_argument("file", metavar="FILE")
-    evaluate.add_argument("--lang", default="en", help="en, zh-hant or zh-hans")
+    evaluate.add_argument(
+        "--lang", default="en", help="en, zh-hant or zh-hans (zh, zh-tw, zh-hk, zh-cn… accepted)"
+    )
+    commands.add_parser("schema", help="print the profile's JSON Schema (what evaluate reads)")
     commands.add_parser("schemes", help="print the scheme catalogue as JSON")
+    commands.add_parser("sources", help="print docs/sources.md (each fact's source, confidence)")
     args = parser.parse_args(argv)
     try:
         if args.command == "evaluate":
             _evaluate(args.file, args.lang)
+        elif args.command == "schema":
+            _schema()
+        elif args.command == "sources":
+            _sources()
         else:
             _schemes()
     except CatalogueError as exc:

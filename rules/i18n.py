@@ -43,3 +43,28 @@ def normalise_lang(code: str | None) -> Lang:
             return "zh-hant"
         return "zh-hans"
     return "en"
+
+
+# Region and script subtags a Chinese code may carry (zh-hant, zh-hk, zh-cn, zh-hant-tw, …).
+_CHINESE_SUBTAGS = frozenset({"hant", "hans", "hk", "tw", "mo", "cn", "sg", "my"})
+
+
+def parse_lang(code: str) -> Lang:
+    """A language named on a command line, strictly: one of ours or a code that plainly means
+    one (`en-GB`, `zh`, `zh-tw`, `zh_HK`, `zh-cn`, `zh-hant-hk`; case and `-`/`_` do not matter).
+
+    Unlike `normalise_lang` (for Telegram's codes, where English is the right fallback), an
+    unknown code raises `ValueError` naming the choices: a typo like `fr` must not quietly read
+    English.
+    """
+    norm = code.strip().lower().replace("_", "-")
+    head, _, tail = norm.partition("-")
+    subtags = set(tail.split("-")) if tail else set()
+    if (head == "en" and all(s.isalpha() and len(s) == 2 for s in subtags)) or (
+        head == "zh" and subtags <= _CHINESE_SUBTAGS
+    ):
+        return normalise_lang(norm)
+    raise ValueError(
+        f"unknown language {code!r} (choose from {', '.join(LANGS)}; "
+        "zh, zh-tw, zh-hk, zh-cn and the like are also accepted)"
+    )
