@@ -386,15 +386,12 @@ def value_in_list(p: Profile, a: Args) -> Outcome:
 @predicate
 def vpas_programme(p: Profile, a: Args) -> Outcome:
     """Completed a covered Higher Diploma as a non-local student (highest: below a degree)."""
-    flag = p.vpas_programme
-    if flag is not None:
-        return _tri(flag)
     edu = p.education
-    if edu is not None and edu != "sub_degree":
-        # A Higher Diploma is a sub-degree: a degree holder or a school leaver did not just
-        # finish one as their highest qualification (the questionnaire does not ask them).
+    if edu is not None and EDUCATION_RANK[edu] >= BACHELOR:
+        # VPAS is for Higher Diploma graduates, whose highest qualification is below a degree;
+        # the questionnaire does not ask degree holders, so their answer cannot matter.
         return (False, "not_met.education")
-    return UNKNOWN
+    return _tri(p.vpas_programme)
 
 
 @predicate

@@ -37,7 +37,7 @@ def test_evaluate_file(tmp_path: Path) -> None:
     assert data["catalogue"]["checked"] == "2026-12-02"
     first = data["results"][0]
     assert (first["scheme"], first["category"], first["status"]) == ("TTPS", "A", "match")
-    assert len(data["results"]) == 13
+    assert len(data["results"]) == 16
     assert all(r["checked"] in ("2026-11-25", "2026-12-02") for r in data["results"])
 
 
