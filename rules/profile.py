@@ -9,7 +9,6 @@ unknown.
 from __future__ import annotations
 
 import re
-
 from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
