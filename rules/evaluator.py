@@ -129,9 +129,7 @@ def _resolve_criterion(
             if scheme_id in lst.schemes and lst.in_force(on)
             for c in lst.countries
         )
-        ugc = next(
-            (r for r in ex.ugc_rules if scheme_id in r.schemes and r.in_force(on)), None
-        )
+        ugc = next((r for r in ex.ugc_rules if scheme_id in r.schemes and r.in_force(on)), None)
         args["ugc_countries"] = frozenset(ugc.countries if ugc else ())
         args["ugc_gba"] = ugc.gba_counts if ugc else True
         args["ugc_key"] = ugc.key if ugc else "ugc"
@@ -147,8 +145,10 @@ def _resolve_criterion(
         for crit in iang.criteria:
             if crit.check in ("iang_qualification", "nationality_eligible"):
                 resolved = _resolve_criterion(cat, "IANG", crit, on)
-                name = "iang_qualification" if crit.check == "iang_qualification" else (
-                    "iang_nationality"
+                name = (
+                    "iang_qualification"
+                    if crit.check == "iang_qualification"
+                    else ("iang_nationality")
                 )
                 args[name] = (resolved.fn, resolved.args)
                 unconfirmed.extend(resolved.unconfirmed_values)
