@@ -55,6 +55,15 @@ def _excluded_on(scheme_id: str, on: date) -> list[str]:
     return found
 
 
+def _exclusion_caveats(scheme_id: str, on: date, lang: Lang) -> list[str]:
+    """The caveats of unconfirmed exclusion lists (the stream's, borrowed from GEP)."""
+    return [
+        item.caveat[lang]
+        for item in load_catalogue().exclusions.lists
+        if scheme_id in item.schemes and item.in_force(on) and item.caveat is not None
+    ]
+
+
 def _requirements(rr: RenderedResult, on: date, lang: Lang, texts: dict[str, str]) -> list[str]:
     lines = []
     for crit in rr.resolved.criteria:
@@ -66,6 +75,7 @@ def _requirements(rr: RenderedResult, on: date, lang: Lang, texts: dict[str, str
             if excluded:
                 lines.append(_format(texts["card.excluded"],
                                      {"countries": _country_names(excluded, lang)}))  # fmt: skip
+                lines += _exclusion_caveats(rr.resolved.scheme.id, on, lang)
             continue
         if spec.check == "nationality_in_list" and crit.args.get("partners"):
             names = _country_names(crit.args["partners"], lang)
