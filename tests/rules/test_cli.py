@@ -135,3 +135,17 @@ def test_schemes_prints_the_catalogue() -> None:
     assert by_id["ASMTP_TPS"]["short_names"]["zh-hans"] == "ASMTP（技术专才）"
     assert data["notices"][0]["text"]["en"].startswith("Talent measures announced in the autumn")
     assert data["exclusions"]["lists"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ('{"vtc_intake_year": "2024-25"}', "vtc_intake_year"),
+        ('{"technical_trade": "chef"}', "technical_trade"),
+        ('{"vpas_programme": "yes"}', "vpas_programme"),
+    ],
+)
+def test_new_fields_are_validated_naming_the_field(payload: str, field: str) -> None:
+    out = run("evaluate", "-", stdin=payload)
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"error: {field}: ")
