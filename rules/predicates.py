@@ -199,7 +199,8 @@ def degree_normally(p: Profile, a: Args) -> Outcome:
         return UNKNOWN
     if EDUCATION_RANK[edu] >= BACHELOR:
         return MET
-    return (None, "unknown.special_case")
+    # From 30 Jun 2025 GEP and ASMTP also have a stream for people without a degree.
+    return (None, "unknown.special_case_stream" if a.get("stream") else "unknown.special_case")
 
 
 @predicate

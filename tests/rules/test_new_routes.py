@@ -473,3 +473,16 @@ def test_every_new_fact_is_sourced_and_checked() -> None:
                 for value in values:
                     assert value.source.startswith("https://")
                     assert value.checked == date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(("as_of", "said"), [("2025-06-29", False), ("2025-06-30", True)])
+@pytest.mark.parametrize("key", ["GEP", "ASMTP"])
+def test_gep_special_case_points_to_the_stream_once_it_exists(
+    key: str, as_of: str, said: bool
+) -> None:
+    fields = {**(TPS_OK if key == "GEP" else ASMTP_TPS_OK), "job_offer_relevant": True}
+    res = result(key, as_of=as_of, **fields)
+    assert res.status == "possible"
+    text = next(c.text for c in res.criteria if c.id == "education")
+    assert ("Technical Professional List" in text) is said
+    assert "special cases" in text
