@@ -73,7 +73,22 @@ BOOLS = [
     "criminal_record",
     "self_supporting",
     "business_plan",
+    "bachelor_full_time",
+    "meets_trade_list_requirements",
+    "vpas_programme",
+    "iang_granted",
 ]
+TRADES = [
+    "new_industrialisation_technician",
+    "nurse",
+    "aircraft_maintenance_technician",
+    "marine_services_technician",
+    "it_technician",
+    "lift_escalator_technician",
+    "bim_coordinator",
+    "electrical_technician",
+]
+INTAKES = ["2023/24", "2024/25", "2025/26"]
 YEARS = [
     "work_experience_years",
     "international_work_years",
@@ -114,7 +129,11 @@ def random_profile(rng: random.Random) -> dict[str, object]:
         p["other_languages"] = rng.randint(0, 3)
     if rng.random() < 0.5:
         p["months_lived_overseas"] = rng.randint(0, 60)
-    for name in ("bachelor_awarded_on", "graduated_on"):
+    if rng.random() < 0.3:
+        p["technical_trade"] = rng.choice(TRADES)
+    if rng.random() < 0.3:
+        p["vtc_intake_year"] = rng.choice(INTAKES)
+    for name in ("bachelor_awarded_on", "graduated_on", "vtc_graduated_on"):
         if rng.random() < 0.5:
             p[name] = (today - timedelta(days=rng.randint(0, 3650))).isoformat()
     return p

@@ -2,7 +2,14 @@
 
 The list is `data/ttps_universities.csv`, a copy of the project's policy file (edition in
 force from `EDITION`). Look-up tolerates case, accents, abbreviations ("HKU", "MIT", "Univ. of
-Toronto"), typos and the Chinese names the list gives (Traditional or Simplified).
+Toronto"), typos, the Chinese names the list gives (Traditional or Simplified), and the names
+people type in their own language ("Universität Wien") from `data/ttps_list_changes.yaml`.
+
+The list is dated: it is normally refreshed every 1 January, so from the next refresh day the
+look-up says it may have changed (`list_may_have_changed`). Universities removed from earlier
+editions keep their removal date (`find_removed`), so "Ecole Polytechnique" is answered
+"removed on 1 January 2026" rather than matched to a listed namesake (EPFL).
+`lookup_university` and `lookup_note` give both in one answer.
 """
 
 from __future__ import annotations
@@ -15,10 +22,16 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import yaml
 from rapidfuzz import fuzz, process
 
+from rules.i18n import LANGS, Lang
+from rules.profile import today_in_hong_kong
+
 DATA = Path(__file__).parent / "data" / "ttps_universities.csv"
+CHANGES = Path(__file__).parent / "data" / "ttps_list_changes.yaml"
 EDITION = date(2026, 1, 1)
+REMOVED_CUTOFF = 92.0
 FUZZY_CUTOFF = 86.0
 CLEAR_LEAD = 5.0
 MAX_CHOICES = 4
@@ -267,7 +280,119 @@ def _index() -> _Index:
             if name not in unis:
                 raise ValueError(f"abbreviation {abbr!r} names {name!r}, which is not on the list")
             add(abbr, name, fuzzy=False)
+    for name, aliases in _changes()["aliases"].items():
+        if name not in unis:
+            raise ValueError(f"{CHANGES.name}: alias entry {name!r} is not on the list")
+        for alias in aliases:
+            add(alias, name, fuzzy=len(normalise_name(alias)) > 6)
     return _Index(unis, {k: tuple(v) for k, v in exact.items()}, keys, owners)
+
+
+# --- Edition, removals --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemovedUniversity:
+    name: str
+    country: str
+    removed_on: date
+    source: str
+
+
+@dataclass(frozen=True)
+class UniversityLookup:
+    """What the look-up found for a typed name, and what the answer must add about the list."""
+
+    found: tuple[University, ...]
+    removed: RemovedUniversity | None  # the name is that of a university taken off the list
+    edition: date
+    may_have_changed: bool  # on or after the next yearly refresh, with no newer edition loaded
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@cache
+def _changes() -> dict:
+    data = yaml.load(CHANGES.read_text(encoding="utf-8"), Loader=_Loader)
+    if data["edition"] != EDITION:
+        raise ValueError(f"{CHANGES.name}: edition {data['edition']} is not EDITION {EDITION}")
+    for key, text in data["texts"].items():
+        missing = [lang for lang in LANGS if not text.get(lang)]
+        if missing:
+            raise ValueError(f"{CHANGES.name}: texts.{key} lacks {', '.join(missing)}")
+    return data
+
+
+def next_refresh() -> date:
+    """The day the next edition of the list is normally due (every 1 January)."""
+    return _changes()["next_refresh"]
+
+
+def list_may_have_changed(on: date | None = None) -> bool:
+    """From the next refresh day on, the loaded edition may no longer be the one in force."""
+    return (on or today_in_hong_kong()) >= next_refresh()
+
+
+@cache
+def removed_universities() -> dict[str, RemovedUniversity]:
+    """Every university removed from the list (as the sources name it), by normalised name."""
+    out: dict[str, RemovedUniversity] = {}
+    for item in _changes()["removed"]:
+        entry = RemovedUniversity(item["name"], item["country"], item["removed_on"], item["source"])
+        for name in (item["name"], *item.get("aliases", [])):
+            out[normalise_name(name)] = entry
+    return out
+
+
+def find_removed(text: str) -> RemovedUniversity | None:
+    """The removed university `text` names (exactly or with a small typo), if any."""
+    query = normalise_name(text)
+    if not query:
+        return None
+    table = removed_universities()
+    if query in table:
+        return table[query]
+    if len(query) < 8:
+        return None
+    core = _core(query)
+    for key, _score, _i in process.extract(
+        query, list(table), scorer=fuzz.token_sort_ratio, score_cutoff=REMOVED_CUTOFF, limit=3
+    ):
+        # A typo, not another university: "Fribourg" is not "Freiburg".
+        if fuzz.ratio(core, _core(key)) >= REMOVED_CUTOFF:
+            return table[key]
+    return None
+
+
+def lookup_university(text: str, on: date | None = None) -> UniversityLookup:
+    """`find_universities`, plus whether the name is a removed university and the list's age."""
+    query = normalise_name(text)
+    removed = None if query in _index().exact else find_removed(text)
+    found = () if removed else tuple(find_universities(text))
+    return UniversityLookup(found, removed, EDITION, list_may_have_changed(on))
+
+
+def _date_text(day: date, lang: Lang) -> str:
+    if lang == "en":
+        return f"{day.day} {day.strftime('%B')} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def lookup_note(lookup: UniversityLookup, lang: Lang) -> str:
+    """The sentences the answer adds: the removal (asserting nothing about its effect), and that
+    the list may have changed. Empty when there is nothing to add."""
+    texts = _changes()["texts"]
+    parts = []
+    if lookup.removed is not None:
+        parts.append(
+            texts["removed"][lang].format(
+                name=lookup.removed.name, date=_date_text(lookup.removed.removed_on, lang)
+            )
+        )
+    if lookup.may_have_changed:
+        parts.append(texts["may_have_changed"][lang].format(edition=_date_text(EDITION, lang)))
+    return (" " if lang == "en" else "").join(parts)
 
 
 def find_universities(text: str) -> list[University]:
@@ -278,8 +403,8 @@ def find_universities(text: str) -> list[University]:
     index = _index()
     if query in index.exact:
         return [index.universities[n] for n in index.exact[query]]
-    if len(query) < 4:
-        return []
+    if len(query) < 4 or find_removed(text) is not None:
+        return []  # a removed university is not its listed namesake ("Ecole Polytechnique")
     # Whole-name similarity catches typos and word order; a name that starts with what was
     # typed ("Imperial College", "London School of Economics") counts as a strong match.
     scorer = fuzz.token_sort_ratio if query.isascii() else fuzz.ratio

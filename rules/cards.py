@@ -57,6 +57,15 @@ def _excluded_on(scheme_id: str, on: date) -> list[str]:
     return found
 
 
+def _exclusion_caveats(scheme_id: str, on: date, lang: Lang) -> list[str]:
+    """The caveats of unconfirmed exclusion lists (the stream's, borrowed from GEP)."""
+    return [
+        item.caveat[lang]
+        for item in load_catalogue().exclusions.lists
+        if scheme_id in item.schemes and item.in_force(on) and item.caveat is not None
+    ]
+
+
 def _requirements(rr: RenderedResult, on: date, lang: Lang, texts: dict[str, str]) -> list[str]:
     lines = []
     for crit in rr.resolved.criteria:
@@ -68,6 +77,7 @@ def _requirements(rr: RenderedResult, on: date, lang: Lang, texts: dict[str, str
             if excluded:
                 lines.append(_format(texts["card.excluded"],
                                      {"countries": _country_names(excluded, lang)}))  # fmt: skip
+                lines += _exclusion_caveats(rr.resolved.scheme.id, on, lang)
             continue
         if spec.check == "nationality_in_list" and crit.args.get("partners"):
             names = _country_names(crit.args["partners"], lang)
@@ -107,7 +117,7 @@ def scheme_cards(lang: Lang, on: date | None = None) -> tuple[SchemeCard, ...]:
         cards.append(
             SchemeCard(
                 scheme=scheme_id,
-                short_name=spec.short_name,
+                short_name=spec.short_names[lang] if spec.short_names else spec.short_name,
                 name=spec.name[lang],
                 summary=spec.summary[lang],
                 requirements=tuple(common),

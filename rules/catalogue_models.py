@@ -32,11 +32,15 @@ SCHEME_IDS: tuple[str, ...] = (
     "ASSG",
     "CIES",
     "WHS",
+    # Added in 2026: kept last so that stored subscription masks keep their meaning.
+    "GEP_TPS",
+    "ASMTP_TPS",
+    "VPAS",
 )
 SCHEME_FILES: dict[str, str] = {sid: f"{sid.lower()}.yaml" for sid in SCHEME_IDS}
 
 Confidence = Literal["O", "S", "R"]
-ParamScalar = float | int | bool | str | None
+ParamScalar = date | float | int | bool | str | None
 
 
 class CatalogueError(ValueError):
@@ -228,6 +232,9 @@ class CategorySpec(Strict):
 class SchemeSpec(Strict):
     id: str
     short_name: str
+    # The short name per language where its qualifier is translated ("GEP（技術專才）");
+    # the abbreviation stays in Latin letters. Absent: `short_name` in every language.
+    short_names: LocalText | None = None
     name: LocalText
     summary: LocalText
     source: str
@@ -237,6 +244,7 @@ class SchemeSpec(Strict):
     in_force_from: InForce | None = None
     criteria: list[CriterionSpec] = []
     categories: list[CategorySpec] = []
+    apply_by: dict[str, Any] | None = None  # for a scheme without categories
     next_steps: list[Fact] = []
     caveats: list[Fact] = []
     documents: Documents | None = None  # absent: not recorded; the card points to `source`
@@ -257,13 +265,29 @@ class ExclusionNote(Sourced):
 
 
 class UgcRule(Dated):
+    """Nationals of `countries` may use `schemes` only after a UGC-funded programme.
+
+    `gba_counts`: a Greater Bay Area campus programme counts too. `key` names the texts
+    (`met.<key>`, `not_met.<key>`, `unknown.<key>`), since each rule's wording differs.
+    """
+
+    countries: list[str]
+    schemes: list[str]
+    gba_counts: bool = True
+    key: str = "ugc"
+
+
+class ConfirmRule(Dated):
+    """Nationals of `countries` who can apply are told to confirm with ImmD (sources conflict)."""
+
     countries: list[str]
     schemes: list[str]
 
 
 class Exclusions(Strict):
     lists: list[ExclusionList]
-    ugc_rule: UgcRule
+    ugc_rules: list[UgcRule]
+    confirm_rules: list[ConfirmRule] = []
     notes: list[ExclusionNote] = []
 
 
@@ -281,6 +305,8 @@ class Catalogue(Strict):
     alternatives: list[Alternative]
     common_next_steps: list[CommonFact] = []
     texts: dict[str, LocalText]
+    # Dated notices about the catalogue as a whole (what has not been reviewed yet).
+    notices: list[Fact] = []
     exclusions: Exclusions
     schemes: list[SchemeSpec] = Field(default_factory=list)
 

@@ -70,7 +70,7 @@ class ResolvedResult:
     criteria: list[ResolvedCriterion]
     next_steps: list[Fact]
     caveats: list[Fact]
-    apply_by: tuple[str, int] | None
+    apply_by: tuple[str, int, str | None, date | None] | None  # field, months, cap key, cap
     in_force_key: str | None = None  # set when the scheme is not (surely) in force on as_of
     in_force_date: date | None = None
     calls: tuple[tuple[Predicate, dict[str, Any]], ...] = ()
@@ -104,12 +104,13 @@ def _resolve_criterion(
         value, used = _resolve_param(entries, on)
         if isinstance(value, list):
             args[name] = frozenset(value)
-            args[f"{name}_unconfirmed"] = frozenset(
-                v
-                for e in used
-                if e.confidence == "R"
-                for v in e.value  # type: ignore[union-attr]
-            )
+            for tag, suffix in (("R", "unconfirmed"), ("S", "secondary")):
+                args[f"{name}_{suffix}"] = frozenset(
+                    v
+                    for e in used
+                    if e.confidence == tag
+                    for v in e.value  # type: ignore[union-attr]
+                )
         else:
             args[name] = value
         for e in used:
@@ -128,10 +129,29 @@ def _resolve_criterion(
             if scheme_id in lst.schemes and lst.in_force(on)
             for c in lst.countries
         )
-        ugc = ex.ugc_rule
-        args["ugc_countries"] = frozenset(
-            ugc.countries if scheme_id in ugc.schemes and ugc.in_force(on) else ()
+        ugc = next((r for r in ex.ugc_rules if scheme_id in r.schemes and r.in_force(on)), None)
+        args["ugc_countries"] = frozenset(ugc.countries if ugc else ())
+        args["ugc_gba"] = ugc.gba_counts if ugc else True
+        args["ugc_key"] = ugc.key if ugc else "ugc"
+        args["confirm_countries"] = frozenset(
+            c
+            for rule in ex.confirm_rules
+            if scheme_id in rule.schemes and rule.in_force(on)
+            for c in rule.countries
         )
+    if spec.check == "not_iang_graduate":
+        # IANG's own criteria decide whether the person is a graduate who uses IANG.
+        iang = cat.scheme("IANG")
+        for crit in iang.criteria:
+            if crit.check in ("iang_qualification", "nationality_eligible"):
+                resolved = _resolve_criterion(cat, "IANG", crit, on)
+                name = (
+                    "iang_qualification"
+                    if crit.check == "iang_qualification"
+                    else ("iang_nationality")
+                )
+                args[name] = (resolved.fn, resolved.args)
+                unconfirmed.extend(resolved.unconfirmed_values)
     return ResolvedCriterion(
         spec=spec,
         fn=PREDICATES[spec.check],
@@ -176,6 +196,20 @@ def _next_month(day: date) -> date:
     return add_months(day.replace(day=1), 1)
 
 
+def _apply_by(
+    spec: dict[str, Any], crits: list[ResolvedCriterion]
+) -> tuple[str, int, str | None, date | None]:
+    """`{field, months}`, optionally `until: {key, arg}`: when some criterion's outcome is `key`,
+    the date is no later than that criterion's argument `arg` (a pilot's end)."""
+    until = spec.get("until") or {}
+    cap: date | None = None
+    for crit in crits:
+        value = crit.args.get(until.get("arg", ""))
+        if isinstance(value, date):
+            cap = value
+    return spec["field"], int(spec["months"]), until.get("key") if cap else None, cap
+
+
 @lru_cache(maxsize=256)
 def resolve(on: date) -> tuple[ResolvedResult, ...]:
     """Every scheme and category with the thresholds and lists in force on `on`."""
@@ -196,13 +230,13 @@ def resolve(on: date) -> tuple[ResolvedResult, ...]:
         for category in scheme.categories or [None]:
             crits = list(base)
             c_steps, c_caveats = list(steps), list(caveats)
-            apply_by = None
+            apply_by = _apply_by(scheme.apply_by, crits) if scheme.apply_by else None
             if category is not None:
                 crits += [_resolve_criterion(cat, scheme.id, c, on) for c in category.criteria]
                 c_steps = [f for f in category.next_steps if f.in_force(on)] + c_steps
                 c_caveats += [f for f in category.caveats if f.in_force(on)]
                 if category.apply_by:
-                    apply_by = (category.apply_by["field"], int(category.apply_by["months"]))
+                    apply_by = _apply_by(category.apply_by, crits)
             result = ResolvedResult(scheme, category, crits, c_steps, c_caveats, apply_by)
             if in_force_key == "not_met":
                 result.criteria = [_in_force_criterion((False, "not_met"))]
@@ -366,7 +400,7 @@ def render_catalogue(on: date, lang: Lang) -> Rendered:
     for res in resolve(on):
         scheme, category = res.scheme, res.category
         name = scheme.name[lang]
-        short = scheme.short_name
+        short = scheme.short_names[lang] if scheme.short_names else scheme.short_name
         summary = scheme.summary[lang]
         if category is not None:
             name = _format(
@@ -407,6 +441,9 @@ def render_catalogue(on: date, lang: Lang) -> Rendered:
                 caveats.append(_format(text, values))
             if fact.caveat is not None:
                 caveats.append(_format(fact.caveat[lang], values))
+        start = scheme.in_force_from
+        if start is not None and start.caveat is not None:
+            caveats.append(_format(start.caveat[lang], values))
         for crit in res.criteria:
             if crit.spec.caveat is not None:
                 caveats.append(_format(crit.spec.caveat[lang], values))
@@ -574,7 +611,7 @@ def _render_result(
     data["caveats"] = list(data["caveats"])
     data["next_steps"] = list(data["next_steps"])
     if dynamic:
-        _add_profile_details(rr, profile, data, lang, r)
+        _add_profile_details(rr, profile, data, lang, r, outcomes)
     obj = SchemeResult.__new__(SchemeResult)
     _set(obj, "__dict__", data)
     _set(obj, "__pydantic_fields_set__", _SCHEME_RESULT_FIELDS)
@@ -603,7 +640,12 @@ def _template(
 
 
 def _add_profile_details(
-    rr: RenderedResult, profile: Profile, data: dict[str, Any], lang: Lang, r: Rendered
+    rr: RenderedResult,
+    profile: Profile,
+    data: dict[str, Any],
+    lang: Lang,
+    r: Rendered,
+    outcomes: tuple[Outcome, ...],
 ) -> None:
     """Texts that quote the profile: QMAS item counts, conditional steps, the apply-by date."""
     status = data["status"]
@@ -653,6 +695,8 @@ def _add_profile_details(
         event = getattr(profile, spec[0])
         if event is not None:
             day = add_months(event, spec[1])
+            if spec[2] is not None and any(key == spec[2] for _met, key in outcomes):
+                day = min(day, spec[3])  # type: ignore[type-var]
             if day >= profile.as_of:
                 # A field, not a next step: the bot renders the date in its own words.
                 data["apply_by"] = day

@@ -86,16 +86,22 @@ def nationality_eligible(p: Profile, a: Args) -> Outcome:
                 return (None, "unknown.cn_pr")
             return MET if opr else (False, "not_met.cn_pr")
         return MET
+    confirm = nat in a.get("confirm_countries", ())
     if nat in a["ugc_countries"]:
-        # Lao and Nepalese graduates: only UGC-funded programmes or a GBA campus count.
-        if p.hk_degree_ugc_funded is True or p.gba_campus_degree is True:
-            return (True, "met.ugc")
+        # Only UGC-funded programmes count (and, where the rule says so, a GBA campus): Lao and
+        # Nepalese graduates from 25 Oct 2023; Vietnamese, Lao and Nepalese ones before.
+        key = a["ugc_key"]
+        gba = a["ugc_gba"] and p.gba_campus_degree is True
+        if p.hk_degree_ugc_funded is True or gba:
+            return (True, f"met.{key}_confirm" if confirm else f"met.{key}")
         if p.hk_degree_ugc_funded is False and (
-            p.gba_campus_degree is False or p.hk_degree is True
+            not a["ugc_gba"] or p.gba_campus_degree is False or p.hk_degree is True
         ):
-            return (False, "not_met.ugc")
-        return (None, "unknown.ugc")
-    return MET
+            return (False, f"not_met.{key}")
+        if not a["ugc_gba"] and p.hk_degree is False:
+            return (False, f"not_met.{key}")
+        return (None, f"unknown.{key}")
+    return (True, "met.confirm") if confirm else MET
 
 
 @predicate
@@ -122,7 +128,11 @@ def nationality_in_list(p: Profile, a: Args) -> Outcome:
     if nat == "HK":
         return (False, "not_met.hk")
     if nat in a["partners"]:
-        return (True, "met.unconfirmed") if nat in a["partners_unconfirmed"] else MET
+        if nat in a["partners_unconfirmed"]:
+            return (True, "met.unconfirmed")
+        if nat in a.get("partners_secondary", ()):
+            return (True, "met.secondary")
+        return MET
     return NOT_MET
 
 
@@ -134,9 +144,17 @@ def is_true(p: Profile, a: Args) -> Outcome:
     return _tri(getattr(p, a["field"]))
 
 
+def _needs_first(p: Profile, a: Args) -> bool:
+    """`needs` names a bool field that must be True before this one can be asked about."""
+    needs = a.get("needs")
+    return needs is not None and getattr(p, needs) is not True
+
+
 @predicate
 def is_false(p: Profile, a: Args) -> Outcome:
     value = getattr(p, a["field"])
+    if value is None and _needs_first(p, a):
+        return (None, "unknown.first")
     if value is None:
         return UNKNOWN
     return NOT_MET if value else MET
@@ -181,7 +199,8 @@ def degree_normally(p: Profile, a: Args) -> Outcome:
         return UNKNOWN
     if EDUCATION_RANK[edu] >= BACHELOR:
         return MET
-    return (None, "unknown.special_case")
+    # From 30 Jun 2025 GEP and ASMTP also have a stream for people without a degree.
+    return (None, "unknown.special_case_stream" if a.get("stream") else "unknown.special_case")
 
 
 @predicate
@@ -220,7 +239,7 @@ def date_within_months(p: Profile, a: Args) -> Outcome:
     """`as_of` no later than `months` calendar months after the date in `field` (inclusive)."""
     day = getattr(p, a["field"])
     if day is None:
-        return UNKNOWN
+        return (None, "unknown.first") if _needs_first(p, a) else UNKNOWN
     return MET if a["as_of"] <= add_months(day, a["months"]) else NOT_MET
 
 
@@ -247,21 +266,26 @@ def bachelor_not_from_hong_kong(p: Profile, a: Args) -> Outcome:
 @predicate
 def iang_qualification(p: Profile, a: Args) -> Outcome:
     """A full-time locally-accredited HK qualification, or (while the pilot runs) a GBA one."""
-    if p.hk_degree is True:
-        return MET
+    hk = p.hk_degree
     gba = p.gba_campus_degree
+    if p.education is not None and EDUCATION_RANK[p.education] < BACHELOR:
+        # Highest qualification below a degree: no degree-level qualification, here or in the GBA.
+        hk = False if hk is None else hk
+        gba = False if gba is None else gba
+    if hk is True:
+        return MET
     pilot = a["gba_pilot"]  # True in force, False not (yet), None: end date not published
     if gba is True:
         if pilot is True:
             return (True, "met.gba")
         if pilot is None:
             return (None, "unknown.gba_pilot")
-        if p.hk_degree is False:
+        if hk is False:
             return (False, "not_met.gba_not_in_force")
         return UNKNOWN
-    if p.hk_degree is False and gba is False:
+    if hk is False and gba is False:
         return NOT_MET
-    if p.hk_degree is False and pilot is False:
+    if hk is False and pilot is False:
         return NOT_MET
     return UNKNOWN
 
@@ -303,6 +327,112 @@ def employer_quota(p: Profile, a: Args) -> Outcome:
     if flag is None and p.job_offer is False:
         return (False, "not_met.no_offer")
     return _tri(flag)
+
+
+# --- Routes opened in 2025-26 ---------------------------------------------------------------
+
+
+@predicate
+def no_degree(p: Profile, a: Args) -> Outcome:
+    """The Technical Professionals Stream: for people without a degree."""
+    edu = p.education
+    if edu is None:
+        return UNKNOWN
+    return MET if EDUCATION_RANK[edu] < BACHELOR else NOT_MET
+
+
+@predicate
+def listed_trade(p: Profile, a: Args) -> Outcome:
+    """The job offer is in a trade on the Technical Professional List (the key names the trade).
+
+    Without an offer there is no trade to ask about: the job offer criterion fails instead.
+    """
+    trade = p.technical_trade
+    if trade is not None:
+        return (True, f"met.{trade}")
+    if p.job_offer is False:
+        return (None, "unknown.no_offer")
+    return UNKNOWN
+
+
+@predicate
+def trade_requirements(p: Profile, a: Args) -> Outcome:
+    """Meets the List's qualification, experience and registration requirements for the trade."""
+    flag = p.meets_trade_list_requirements
+    if flag is not None:
+        return _tri(flag)
+    if p.technical_trade is None:
+        return (None, "unknown.no_trade")
+    return UNKNOWN
+
+
+@predicate
+def pilot_running(p: Profile, a: Args) -> Outcome:
+    """A pilot with an expected (unpublished) end: `running` is True, False or None after it."""
+    running = a["running"]
+    if running is None:
+        return (None, "unknown.ended")
+    return MET if running else NOT_MET
+
+
+@predicate
+def value_in_list(p: Profile, a: Args) -> Outcome:
+    """The value of `field` is one of `values` (VPAS: the intakes it covers)."""
+    value = getattr(p, a["field"])
+    if value is None:
+        return (None, "unknown.first") if _needs_first(p, a) else UNKNOWN
+    return MET if value in a["values"] else NOT_MET
+
+
+@predicate
+def vpas_programme(p: Profile, a: Args) -> Outcome:
+    """Completed a covered Higher Diploma as a non-local student (highest: below a degree)."""
+    edu = p.education
+    if edu is not None and EDUCATION_RANK[edu] >= BACHELOR:
+        # VPAS is for Higher Diploma graduates, whose highest qualification is below a degree;
+        # the questionnaire does not ask degree holders, so their answer cannot matter.
+        return (False, "not_met.education")
+    return _tri(p.vpas_programme)
+
+
+@predicate
+def full_time_bachelor(p: Profile, a: Args) -> Outcome:
+    """TTPS B and C: the bachelor's degree came from a full-time programme."""
+    flag = p.bachelor_full_time
+    if flag is not None:
+        return _tri(flag)
+    edu = p.education
+    if edu is not None and EDUCATION_RANK[edu] < BACHELOR:
+        return (None, "unknown.no_degree")  # the degree criterion already fails
+    return UNKNOWN
+
+
+@predicate
+def not_iang_graduate(p: Profile, a: Args) -> Outcome:
+    """GEP and ASMTP are for people who are not non-local graduates of Hong Kong programmes.
+
+    Reads IANG's own qualification and nationality criteria (`iang_qualification`,
+    `iang_nationality`: predicate and arguments, resolved for the same date): where IANG is open
+    to the person, they use it; where their Hong Kong programme does not lead to IANG, these
+    schemes may still be open, to be confirmed with ImmD.
+    """
+    q_fn, q_args = a["iang_qualification"]
+    q_met, q_key = q_fn(p, q_args)
+    if q_met is False:
+        if p.vpas_programme is True:
+            return (None, "unknown.hk_programme")  # a Hong Kong sub-degree, not IANG's
+        return MET
+    if q_met is None:
+        return (None, "unknown.gba_pilot") if q_key == "unknown.gba_pilot" else UNKNOWN
+    n_fn, n_args = a["iang_nationality"]
+    n_met, n_key = n_fn(p, n_args)
+    if n_met is False:
+        if n_key in ("not_met.hk", "not_met.excluded"):
+            return MET  # the scheme's own nationality criterion answers these
+        return (None, "unknown.iang_closed")
+    if n_met is None and n_key.startswith("unknown.ugc"):
+        return (None, "unknown.ugc")
+    return NOT_MET
 
 
 # --- QMAS points test ----------------------------------------------------------------------

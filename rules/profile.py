@@ -8,6 +8,7 @@ unknown.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -26,6 +27,17 @@ EDUCATION_RANK: dict[str, int] = {
     "master": 3,
     "doctorate": 4,
 }
+
+TechnicalTrade = Literal[
+    "new_industrialisation_technician",
+    "nurse",
+    "aircraft_maintenance_technician",
+    "marine_services_technician",
+    "it_technician",
+    "lift_escalator_technician",
+    "bim_coordinator",
+    "electrical_technician",
+]
 
 Years = Annotated[float, Field(ge=0, le=80)]
 Money = Annotated[float, Field(ge=0, le=1e13)]
@@ -78,6 +90,13 @@ class Profile(BaseModel):
     net_assets_hkd: Money | None = None
     investment_hkd: Money | None = None
     business_plan: bool | None = None
+    bachelor_full_time: bool | None = None
+    technical_trade: TechnicalTrade | None = None
+    meets_trade_list_requirements: bool | None = None
+    vpas_programme: bool | None = None
+    vtc_intake_year: str | None = None
+    vtc_graduated_on: date | None = None
+    iang_granted: bool | None = None
 
     @field_validator("nationality", mode="before")
     @classmethod
@@ -88,7 +107,18 @@ class Profile(BaseModel):
                 raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
         return value
 
-    @field_validator("bachelor_awarded_on", "graduated_on")
+    @field_validator("vtc_intake_year")
+    @classmethod
+    def _academic_year(cls, value: str | None) -> str | None:
+        # "2024/25": a start year and the next year's last two digits.
+        if value is None:
+            return value
+        match = re.fullmatch(r"(\d{4})/(\d{2})", value)
+        if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+            raise ValueError(f"{value!r} is not an academic year such as 2024/25")
+        return value
+
+    @field_validator("bachelor_awarded_on", "graduated_on", "vtc_graduated_on")
     @classmethod
     def _not_after_as_of(cls, value: date | None, info: ValidationInfo) -> date | None:
         # A field validator (not a model validator) so that the error names the field.

@@ -134,14 +134,24 @@ def _shared_section(catalogue: Catalogue) -> list[str]:
         _row(f"not open to nationals of {', '.join(lst.countries)} ({', '.join(lst.schemes)})", lst)
         for lst in ex.lists
     ]
-    rule = ex.ugc_rule
-    rows.append(
+    rows += [
         _row(
             f"nationals of {', '.join(rule.countries)} qualify for {', '.join(rule.schemes)} only "
-            "after a UGC-funded or Greater Bay Area campus programme",
+            "after a UGC-funded"
+            + (" or Greater Bay Area campus" if rule.gba_counts else "")
+            + " programme",
             rule,
         )
-    )
+        for rule in ex.ugc_rules
+    ]
+    rows += [
+        _row(
+            f"nationals of {', '.join(rule.countries)} are told to confirm with the Immigration "
+            f"Department before applying for {', '.join(rule.schemes)} (sources differ)",
+            rule,
+        )
+        for rule in ex.confirm_rules
+    ]
     rows += [
         _row(f"{fact.text['en']} ({', '.join(fact.schemes)})", fact)
         for fact in catalogue.common_next_steps

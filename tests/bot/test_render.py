@@ -178,7 +178,13 @@ def _section_of(view: View, short: str) -> str:
     """'near' when the scheme is listed under the near-miss heading, 'not_fit' when named on
     the Not a fit line, else ''."""
     lines = _lines(view)
-    if any(ln.startswith("Not a fit now:") and short in ln for ln in lines):
+    named = [
+        name.strip().rstrip(".")
+        for ln in lines
+        if ln.startswith("Not a fit now:")
+        for name in ln.removeprefix("Not a fit now:").split(",")
+    ]
+    if short in named:
         return "not_fit"
     if "🔜 Near misses — within reach" in lines:
         start = lines.index("🔜 Near misses — within reach")

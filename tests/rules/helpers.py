@@ -48,6 +48,8 @@ def unknown(res: SchemeResult) -> set[str]:
 # Profiles that meet every criterion of one scheme, to vary one field at a time.
 GEP_OK = dict(
     nationality="US",
+    hk_degree=False,
+    gba_campus_degree=False,
     job_offer=True,
     job_offer_relevant=True,
     education="bachelor",

@@ -23,6 +23,9 @@ def test_one_card_per_scheme_in_every_language():
         "ASSG",
         "CIES",
         "WHS",
+        "GEP_TPS",
+        "ASMTP_TPS",
+        "VPAS",
     ]
     for lang in LANGS:
         for card in scheme_cards(lang):

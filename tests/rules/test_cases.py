@@ -15,6 +15,9 @@ from rules import Profile, evaluate_profile
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
 KEYS = {
+    "GEP_TPS",
+    "ASMTP_TPS",
+    "VPAS",
     "GEP",
     "GEP_INVEST",
     "ASMTP",

@@ -34,11 +34,11 @@ def test_evaluate_file(tmp_path: Path) -> None:
     assert out.stderr == ""
     data = json.loads(out.stdout)
     assert data["as_of"] == "2026-11-25"
-    assert data["catalogue"]["checked"] == "2026-11-25"
+    assert data["catalogue"]["checked"] == "2026-12-02"
     first = data["results"][0]
     assert (first["scheme"], first["category"], first["status"]) == ("TTPS", "A", "match")
-    assert len(data["results"]) == 13
-    assert all(r["checked"] == "2026-11-25" for r in data["results"])
+    assert len(data["results"]) == 16
+    assert all(r["checked"] in ("2026-11-25", "2026-12-02") for r in data["results"])
 
 
 def test_evaluate_stdin_in_chinese() -> None:
@@ -121,6 +121,31 @@ def test_schemes_prints_the_catalogue() -> None:
         "ASSG",
         "CIES",
         "WHS",
+        "GEP_TPS",
+        "ASMTP_TPS",
+        "VPAS",
     ]
-    assert data["checked"] == "2026-11-25"
+    assert data["checked"] == "2026-12-02"
+    # Both new routes in all three languages, with their sources.
+    by_id = {s["id"]: s for s in data["schemes"]}
+    for sid in ("GEP_TPS", "ASMTP_TPS", "VPAS"):
+        assert set(by_id[sid]["name"]) == {"en", "zh-hant", "zh-hans"}
+        assert by_id[sid]["source"].startswith("https://")
+    assert by_id["GEP_TPS"]["short_names"]["zh-hant"] == "GEP（技術專才）"
+    assert by_id["ASMTP_TPS"]["short_names"]["zh-hans"] == "ASMTP（技术专才）"
+    assert data["notices"][0]["text"]["en"].startswith("Talent measures announced in the autumn")
     assert data["exclusions"]["lists"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ('{"vtc_intake_year": "2024-25"}', "vtc_intake_year"),
+        ('{"technical_trade": "chef"}', "technical_trade"),
+        ('{"vpas_programme": "yes"}', "vpas_programme"),
+    ],
+)
+def test_new_fields_are_validated_naming_the_field(payload: str, field: str) -> None:
+    out = run("evaluate", "-", stdin=payload)
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"error: {field}: ")

@@ -35,6 +35,9 @@ ALL_KEYS = {
     "ASSG",
     "CIES",
     "WHS",
+    "GEP_TPS",
+    "ASMTP_TPS",
+    "VPAS",
 }
 
 
@@ -49,7 +52,8 @@ def test_results_are_sorted_by_status_then_catalogue_order() -> None:
     ev = evaluate(**GEP_OK, annual_income_hkd=3e6, age=30)
     ranks = [STATUS_ORDER[r.status] for r in ev.results]
     assert ranks == sorted(ranks)
-    order = ["GEP", "GEP_INVEST", "ASMTP", "QMAS", "TTPS", "IANG", "TECHTAS", "ASSG", "CIES", "WHS"]
+    order = ["GEP", "GEP_INVEST", "ASMTP", "QMAS", "TTPS", "IANG", "TECHTAS", "ASSG", "CIES", "WHS",
+             "GEP_TPS", "ASMTP_TPS", "VPAS"]  # fmt: skip
     for status in STATUS_ORDER:
         ids = [order.index(r.scheme) for r in ev.results if r.status == status]
         assert ids == sorted(ids)
@@ -69,7 +73,7 @@ def test_possible_lists_what_to_confirm() -> None:
     assert (
         {m.criterion for m in res.missing}
         == unknown(res)
-        == {"job_offer_relevant", "education", "criminal_record"}
+        == {"not_iang_graduate", "job_offer_relevant", "education", "criminal_record"}
     )
 
 
@@ -210,7 +214,8 @@ def test_alternatives_only_when_nothing_matches_or_is_possible() -> None:
     assert all(r.status in ("near_miss", "no_match") for r in hopeless.results)
     joined = " ".join(hopeless.alternatives)
     assert "https://www.hkengage.gov.hk" in joined
-    assert "VPAS" in joined and "Technical Professional List" in joined
+    # VPAS and the Technical Professionals Stream are evaluated now, not alternatives.
+    assert "VPAS" not in joined and "Technical Professional List" not in joined
     assert "only employers can apply" in joined
     assert "dependant" in joined.lower() and "IANG" in joined
     assert evaluate(**GEP_OK).alternatives == []
@@ -225,10 +230,10 @@ def test_disclaimer_links_immd() -> None:
 
 def test_catalogue_info_and_sources() -> None:
     ev = evaluate(**GEP_OK)
-    assert ev.catalogue.checked.isoformat() == "2026-11-25"
+    assert ev.catalogue.checked.isoformat() == "2026-12-02"
     for r in ev.results:
         assert r.source.startswith("http")
-        assert r.checked.isoformat() == "2026-11-25"
+        assert r.checked.isoformat() in ("2026-11-25", "2026-12-02")
 
 
 def test_dependants_and_fees_in_next_steps() -> None:

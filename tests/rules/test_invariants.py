@@ -25,7 +25,7 @@ def _profiles(n: int, seed: int) -> list[Profile]:
         data = random_profile(rng)
         as_of = date(2004, 1, 1) + timedelta(days=rng.randint(0, 365 * 26))
         data["as_of"] = as_of.isoformat()
-        for key in ("bachelor_awarded_on", "graduated_on"):
+        for key in ("bachelor_awarded_on", "graduated_on", "vtc_graduated_on"):
             if key in data:
                 data[key] = (as_of - timedelta(days=rng.randint(0, 4000))).isoformat()
         out.append(Profile.model_validate_json(json.dumps(data)))
@@ -36,7 +36,7 @@ def _profiles(n: int, seed: int) -> list[Profile]:
 def test_invariants(lang: str) -> None:
     for p in _profiles(700, seed=hash(lang) % 1000):
         ev = evaluate_profile(p, lang)  # type: ignore[arg-type]
-        assert len(ev.results) == 13
+        assert len(ev.results) == 16
         for r in ev.results:
             mets = [c.met for c in r.criteria]
             fails = [c for c in r.criteria if c.met is False]

@@ -185,13 +185,30 @@ def test_whs_confirmed_partners(nat: str) -> None:
     assert not any(c.unconfirmed for c in res.criteria)
 
 
-@pytest.mark.parametrize("nat", ["SE", "NL", "IT"])
-def test_whs_unconfirmed_partners(nat: str) -> None:
+@pytest.mark.parametrize("nat", ["SE", "NL"])
+def test_whs_sweden_and_netherlands_are_confirmed(nat: str) -> None:
+    """Official since the press release of 9 April 2018 (P2018040900389): no caveat."""
     res = result("WHS", nationality=nat, age=25)
     assert res.status == "match"
     partner = next(c for c in res.criteria if c.id == "partner_country")
-    assert partner.unconfirmed
-    assert any("recollection" in c for c in res.caveats)
+    assert not partner.unconfirmed
+    assert "secondary" not in partner.text and "believed" not in partner.text
+    assert not any("recollection" in c for c in res.caveats)
+
+
+def test_whs_netherlands_from_2019() -> None:
+    assert result("WHS", as_of="2018-12-31", nationality="NL", age=25).status == "no_match"
+    assert result("WHS", as_of="2019-01-01", nationality="NL", age=25).status == "match"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-hant", "zh-hans"])
+def test_whs_italy_keeps_its_secondary_tag(lang: str) -> None:
+    res = result("WHS", lang=lang, nationality="IT", age=25)
+    assert res.status == "match"
+    partner = next(c for c in res.criteria if c.id == "partner_country")
+    assert {"en": "secondary sources", "zh-hant": "非官方來源", "zh-hans": "非官方来源"}[
+        lang
+    ] in partner.text
 
 
 @pytest.mark.parametrize("nat", ["US", "CN", "IN", "HK"])

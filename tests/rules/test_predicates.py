@@ -11,7 +11,13 @@ from rules import predicates as pr
 from rules.profile import Profile
 
 AS_OF = date(2026, 11, 25)
-NAT = {"excluded": frozenset({"AF"}), "ugc_countries": frozenset({"LA"}), "cn_rule": "open"}
+NAT = {
+    "excluded": frozenset({"AF"}),
+    "ugc_countries": frozenset({"LA"}),
+    "ugc_gba": True,
+    "ugc_key": "ugc",
+    "cn_rule": "open",
+}
 
 
 def P(**fields: Any) -> Profile:

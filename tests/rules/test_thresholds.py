@@ -33,7 +33,12 @@ def test_ttps_a_income_boundary(income: int, status: str) -> None:
         assert "2,500,000" in res.missing[0].text
 
 
-TTPS_B = dict(nationality="GB", bachelor_from_eligible_university=True, education="bachelor")
+TTPS_B = dict(
+    nationality="GB",
+    bachelor_from_eligible_university=True,
+    bachelor_full_time=True,
+    education="bachelor",
+)
 
 
 @pytest.mark.parametrize(("years", "met"), [(3, True), (3.0, True), (2.9, False), (5, True)])
@@ -58,6 +63,7 @@ TTPS_C = dict(
     nationality="IN",
     education="bachelor",
     bachelor_from_eligible_university=True,
+    bachelor_full_time=True,
     work_experience_years=1,
     bachelor_in_hong_kong=False,
 )
