@@ -836,7 +836,8 @@ class QuestionFlow:
             )
         if len(found) == 1:
             u = found[0]
-            name = u.name_en if lang == "en" or not u.name_zh else f"{u.name_zh} ({u.name_en})"
+            zh = u.chinese_name(lang)
+            name = u.name_en if lang == "en" or not zh else f"{zh} ({u.name_en})"
             head = self.texts.get("university_found", lang, name=name, edition=edition)
         else:
             names = "; ".join(u.name_en for u in found)

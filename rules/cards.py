@@ -105,7 +105,7 @@ def scheme_cards(lang: Lang, on: date | None = None) -> tuple[SchemeCard, ...]:
         cards.append(
             SchemeCard(
                 scheme=scheme_id,
-                short_name=spec.short_name,
+                short_name=spec.short_names[lang] if spec.short_names else spec.short_name,
                 name=spec.name[lang],
                 summary=spec.summary[lang],
                 requirements=tuple(common),

@@ -180,6 +180,9 @@ class CategorySpec(Strict):
 class SchemeSpec(Strict):
     id: str
     short_name: str
+    # Where the short name carries a qualifier in words ("GEP (entrepreneurs)"), the name in
+    # each language: the abbreviation stays in Latin, the qualifier is translated (GEP（企業家）).
+    short_names: LocalText | None = None
     name: LocalText
     summary: LocalText
     source: str

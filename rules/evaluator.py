@@ -366,7 +366,7 @@ def render_catalogue(on: date, lang: Lang) -> Rendered:
     for res in resolve(on):
         scheme, category = res.scheme, res.category
         name = scheme.name[lang]
-        short = scheme.short_name
+        short = scheme.short_names[lang] if scheme.short_names else scheme.short_name
         summary = scheme.summary[lang]
         if category is not None:
             name = _format(

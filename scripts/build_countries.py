@@ -19,8 +19,8 @@ OUT = Path(__file__).resolve().parent.parent / "rules" / "data" / "countries.yam
 OVERRIDES: dict[str, dict[str, str]] = {
     "CN": {"en": "China (Mainland)", "zh-hant": "中國內地", "zh-hans": "中国内地"},
     "HK": {"en": "Hong Kong, China", "zh-hant": "中國香港", "zh-hans": "中国香港"},
-    "MO": {"en": "Macao, China", "zh-hant": "中國澳門", "zh-hans": "中国澳门"},
-    "TW": {"en": "Taiwan, China", "zh-hant": "中國台灣", "zh-hans": "中国台湾"},
+    "MO": {"en": "Macao", "zh-hant": "澳門", "zh-hans": "澳门"},
+    "TW": {"en": "Taiwan", "zh-hant": "台灣", "zh-hans": "台湾"},
     "KP": {"en": "North Korea (DPRK)", "zh-hant": "朝鮮", "zh-hans": "朝鲜"},
     "KR": {"en": "South Korea", "zh-hant": "韓國", "zh-hans": "韩国"},
     "VN": {"en": "Vietnam", "zh-hant": "越南", "zh-hans": "越南"},
