@@ -79,6 +79,8 @@ MAINLAND_WORDS_IN_HANT: dict[str, str] = {
 }  # fmt: skip
 # 未有 (Hong Kong: "have not yet") reads 没有 / 尚未 in Mainland usage; 尚未有 is fine.
 _HK_WEIYOU = re.compile(r"(?<![尚还并])未有")
+# A length of time in days: 180日 in Hong Kong, 180天 on the Mainland (a date, 3月1日, is fine).
+_HK_DAYS = re.compile(r"(?<![月\d])(?:\d+|\{\w+\})\s*日(?!期)")
 
 
 def other_region_words(text: str, lang: str) -> list[str]:
@@ -87,6 +89,8 @@ def other_region_words(text: str, lang: str) -> list[str]:
     found = [f"{w}→{better}" for w, better in table.items() if w in text]
     if lang == "zh-hans" and _HK_WEIYOU.search(text):
         found.append("未有→没有 / 尚未")
+    if lang == "zh-hans" and _HK_DAYS.search(text):
+        found.append("…日→…天 (a length of time)")
     return found
 
 
@@ -279,6 +283,8 @@ def test_the_checker_finds_the_other_regions_words() -> None:
     ]  # fmt: skip
     assert other_region_words("你目前是否有应纳税收入？尚未有结果", "zh-hans") == []
     assert other_region_words("未有问及", "zh-hans") == ["未有→没有 / 尚未"]
+    assert other_region_words("逗留180日或以下", "zh-hans") == ["…日→…天 (a length of time)"]
+    assert other_region_words("2025年3月1日起逗留180天", "zh-hans") == []
     assert other_region_words("請點擊設置", "zh-hant") == ["點擊→按", "設置→設定"]
     assert other_region_words("請按設定", "zh-hant") == []
 

@@ -284,7 +284,7 @@ def test_a_negative_age_is_told_the_range(
     [
         ("en", "2026-02-30", "February 2026 has 28 days, so there is no day 30"),
         ("zh-hant", "2026-02-30", "2026年2月只有 28 日，沒有 30 日"),
-        ("zh-hans", "2026-02-30", "2026年2月只有 28 天，没有 30 日"),
+        ("zh-hans", "2026-02-30", "2026年2月只有 28 天，没有 30 号"),
         ("en", "2023-13-01", "There is no month 13"),
         ("zh-hant", "2023-13-01", "沒有 13 月"),
         ("zh-hans", "2023-13-01", "没有 13 月"),
