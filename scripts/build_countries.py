@@ -40,8 +40,9 @@ ALIASES: dict[str, list[str]] = {
     "GB": ["UK", "Britain", "Great Britain", "England", "Scotland", "Wales", "英格蘭", "英格兰"],
     "US": ["USA", "America", "United States of America", "美利堅", "美利坚"],
     "HK": ["Hong Kong", "HKSAR", "香港"],
-    "MO": ["Macao", "Macau", "澳門", "澳门"],
-    "TW": ["Taiwan", "台灣", "臺灣", "台湾"],
+    # what people may still type; never shown (ImmD writes Taiwan / 台灣, Macao / 澳門)
+    "MO": ["Macao", "Macau", "澳門", "澳门", "Macao, China", "中國澳門", "中国澳门"],
+    "TW": ["Taiwan", "台灣", "臺灣", "台湾", "Taiwan, China", "中國台灣", "中国台湾"],
     "KR": ["Korea", "Republic of Korea", "南韓", "南韩"],
     "KP": ["DPRK", "北韓", "北韩"],
     "AE": ["UAE", "Emirates"],

@@ -313,6 +313,11 @@ def test_taiwan_and_macao_are_named_as_the_immigration_department_names_them() -
     names = {code: c.name for code, c in countries().items()}
     assert names["TW"] == {"en": "Taiwan", "zh-hant": "台灣", "zh-hans": "台湾"}
     assert names["MO"] == {"en": "Macao", "zh-hant": "澳門", "zh-hans": "澳门"}
+    from dialogs.countries import find_countries
+
+    for typed, code in [("Taiwan", "TW"), ("台灣", "TW"), ("中国台湾", "TW"), ("Macau", "MO"),
+                        ("澳门", "MO"), ("Macao, China", "MO")]:  # fmt: skip
+        assert find_countries(typed) == [code]  # the old names still find it when typed
     for name in names.values():
         assert "中國台灣" not in name["zh-hant"] and ", China" not in name["en"].replace(
             "Hong Kong, China", ""
