@@ -132,11 +132,37 @@ def _signed(t: str) -> tuple[str, float]:
     return (t[m.end() :].strip(), -1.0) if m else (t, 1.0)
 
 
+# "a year" needs no word (every amount asked is yearly or a total); "a month" is refused with the
+# yearly figure, since a Hong Kong salary is often quoted by the month.
+_PER_YEAR = re.compile(
+    r"(?:/|per|a|an|each|every)\s*(?:year|yr|annum)\b|\bp\.?a\.?$|\bannually\b|\byearly\b"
+    r"|每年|一年|年薪|年收入|/年"
+)
+_PER_MONTH = re.compile(
+    r"(?:/|per|a|each|every)\s*(?:month|mth|mo)\b|\bmonthly\b|每月|每個月|每个月|月薪|月入|/月"
+)
+
+
 def parse_amount(text: str) -> float:
     """HK dollars as people type them: "1200000", "1,200,000", "1.2m", "800k", "HK$ 2.5M",
-    "120萬", "50万", "3千", "1.5億", "五十萬", "1億5千萬". A negative figure is read as negative
-    (`read_number` says why it cannot be); anything else unreadable raises `error_amount`."""
+    "120萬", "50万", "3千", "1.5億", "五十萬", "1億5千萬", "1.2m a year", "年薪120萬". A negative
+    figure is read as negative (`read_number` says why it cannot be); a monthly figure ("30k a
+    month", "月薪3萬") raises `error_amount_monthly` with the yearly figure; anything else
+    unreadable raises `error_amount`."""
     t = normalise(text)
+    monthly = bool(_PER_MONTH.search(t))
+    t = _PER_MONTH.sub("", _PER_YEAR.sub("", t))
+    if monthly:
+        try:
+            per_month = parse_amount(t)
+        except ParseError:
+            raise ParseError("error_amount", text=text.strip()) from None
+        raise ParseError(
+            "error_amount_monthly",
+            text=text.strip(),
+            monthly=format_amount(per_month),
+            yearly=format_amount(per_month * 12),
+        )
     t = _CURRENCY.sub("", t).replace(",", "").replace("_", "").replace(" ", "")
     for word in ("about", "around", "approx", "roughly", "約", "约", "大約", "大约"):
         t = t.removeprefix(word)

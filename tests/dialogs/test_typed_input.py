@@ -98,7 +98,8 @@ def test_years_and_months_errors_name_their_bounds() -> None:
         ("五十萬", 500_000), ("一百二十万", 1_200_000), ("1億5千萬", 150_000_000),
         ("1萬2", 12_000), ("兩萬五", 25_000), ("三千", 3_000), ("HK$ 1,200,000", 1_200_000),
         ("120萬港元", 1_200_000), ("約 80 萬", 800_000), ("around 1.2 million", 1_200_000),
-        ("1 200 000", 1_200_000), ("０", 0),
+        ("1 200 000", 1_200_000), ("０", 0), ("1.2m a year", 1_200_000),
+        ("年薪120萬", 1_200_000), ("120万/年", 1_200_000), ("2.5m p.a.", 2_500_000),
     ],
 )  # fmt: skip
 def test_amounts_as_people_type_them(text: str, value: int) -> None:
@@ -119,6 +120,13 @@ def test_amount_errors_say_what_is_wrong(text: str, key: str) -> None:
     assert exc.message == key and exc.params["text"] == text
     if key == "error_range_amount":
         assert exc.params["max"] == "HK$10,000,000,000"
+
+
+@pytest.mark.parametrize("text", ["30k a month", "月薪3萬", "每月三万", "HK$30,000 per month"])
+def test_a_monthly_figure_is_refused_with_the_yearly_one(text: str) -> None:
+    exc = _error(lambda: read_number(text, "hkd", lo=0, hi=1e10))
+    assert exc.message == "error_amount_monthly"
+    assert exc.params == {"text": text, "monthly": "HK$30,000", "yearly": "HK$360,000"}
 
 
 def test_parse_amount_reads_a_negative_figure_for_the_bounds_to_refuse() -> None:
@@ -332,6 +340,9 @@ def test_a_graduation_date_in_the_future_is_not_yet(
         ("en", "lots", 'I could not read "lots" as an amount'),
         ("zh-hant", "很多", "我看不懂「很多」這個金額"),
         ("zh-hans", "很多", "我看不懂“很多”这个金额"),
+        ("en", "30k a month", "HK$30,000 a month is HK$360,000 a year"),
+        ("zh-hant", "月薪3萬", "每月 HK$30,000 以12個月計，全年是 HK$360,000"),
+        ("zh-hans", "月薪3万", "每月 HK$30,000 按12个月计算，全年是 HK$360,000"),
     ],
 )
 def test_amount_errors_in_every_language(
