@@ -45,6 +45,7 @@ HANT_ALSO = frozenset(
     "里"  # 公里, 馬里亞納: a Traditional character of its own (OpenCC prefers 裏 for "inside")
     "干"  # 烏干達, 干擾: a Traditional character of its own (OpenCC prefers 幹)
     "着"  # 睡着, 着數: Hong Kong writes 着; OpenCC's standard form is 著
+    "秘"  # 秘書, 秘魯: Hong Kong writes 秘; OpenCC's standard form is 祕
 )
 # Phrases that are right in the other script's screens: the language menu names each language
 # in its own script ("English / 繁體中文 / 简体中文" appears in every language's help).
