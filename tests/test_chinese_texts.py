@@ -22,10 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import opencc  # the dev extra installs it (scripts/setup); a missing check must not pass silently
 import pytest
 import yaml
-
-opencc = pytest.importorskip("opencc", reason="the dev extra installs OpenCC")
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_DIRS = ("bot", "dialogs", "rules")
