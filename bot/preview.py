@@ -361,6 +361,17 @@ def result_mix_statuses() -> dict[str, frozenset[str]]:
     return out
 
 
+def placeholders_shown(text: str) -> str:
+    """`text` with each placeholder written as {name} (a format spec such as {month:02d} kept
+    as it is), so a reader sees where a value goes."""
+    out = []
+    for literal, name, spec, _conversion in string.Formatter().parse(text):
+        out.append(literal)
+        if name is not None:
+            out.append("{" + name + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
+
+
 def questionnaire_text_screens(flow: QuestionFlow) -> list[Shown]:
     """Every text of dialogs/texts.yaml: the words around the questions (progress, buttons,
     the replies to answers it cannot read), plain text, placeholders shown as {name}."""
@@ -368,9 +379,7 @@ def questionnaire_text_screens(flow: QuestionFlow) -> list[Shown]:
     for key, texts in flow.texts.entries.items():
         per_lang = {}
         for lang in LANGS:
-            names = {n for _, n, _, _ in string.Formatter().parse(texts[lang]) if n}
-            text = texts[lang].format(**{n: "{" + n + "}" for n in names})
-            per_lang[lang] = [Screen(html.escape(text, quote=False))]
+            per_lang[lang] = [Screen(html.escape(placeholders_shown(texts[lang]), quote=False))]
         out.append(Shown(f"flowtext-{key}", key, "text", per_lang))
     return out
 

@@ -39,10 +39,9 @@ from dialogs.parsing import (
     ParseError,
     is_dont_know,
     normalise,
-    parse_amount,
     parse_bool,
-    parse_date,
-    parse_number,
+    read_date,
+    read_number,
 )
 from dialogs.questions import (
     QUESTIONS_FILE,
@@ -836,7 +835,8 @@ class QuestionFlow:
             )
         if len(found) == 1:
             u = found[0]
-            name = u.name_en if lang == "en" or not u.name_zh else f"{u.name_zh} ({u.name_en})"
+            zh = u.chinese_name(lang)
+            name = u.name_en if lang == "en" or not zh else f"{zh} ({u.name_en})"
             head = self.texts.get("university_found", lang, name=name, edition=edition)
         else:
             names = "; ".join(u.name_en for u in found)
@@ -852,27 +852,11 @@ class QuestionFlow:
         for band in q.bands:  # a band's label typed out (or pasted) counts as pressing it
             if typed in (normalise(label) for label in band.label.values()):
                 return self._accept(session, q, band.id)
-        value = parse_amount(text) if q.unit == "hkd" else parse_number(text, q.unit or "count")
-        if q.integer:
-            if not float(value).is_integer():
-                raise ParseError("error_integer")
-            value = int(value)
-        lo = q.min if q.min is not None else 0
-        hi = q.max if q.max is not None else 1e13
-        if not lo <= value <= hi:
-            fmt = _fmt_amount if q.unit == "hkd" else _fmt_number
-            raise ParseError("error_range", min=fmt(lo), max=fmt(hi))
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
+        value = read_number(text, q.unit, lo=q.min, hi=q.max, integer=q.integer)
         return self._accept(session, q, value)
 
     def _answer_date(self, session: Session, q: Question, text: str) -> Reply:
-        today = today_in_hong_kong()
-        value, month_only = parse_date(text, today)
-        if value > today:
-            raise ParseError("error_date_future")
-        if value < EARLIEST_DATE:
-            raise ParseError("error_date_old")
+        value, month_only = read_date(text, today_in_hong_kong(), earliest=EARLIEST_DATE)
         note = (
             self.texts.get("date_month_only", session.lang, date=value.isoformat())
             if month_only

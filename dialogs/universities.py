@@ -168,9 +168,11 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 # script finds the name the list gives in the other.
 _TRAD_TO_SIMP = str.maketrans(
     "學國華蘭爾濱漢復開東門薩諸馬亞倫劍橋頓維納聖羅業術師範陽廣臺灣蘇賓紐約瑪麗齊歐區龍會體醫藝軍農"
-    "電機線與礦產凱茲諾萊魯達環園圖書韓並長島畢斯濟邁溫顏經貿傳總語禮黃陳頤鄉雲貴寧慶瀋遼鐵錦蘭",
+    "電機線與礦產凱茲諾萊魯達環園圖書韓並長島畢斯濟邁溫顏經貿傳總語禮黃陳頤鄉雲貴寧慶瀋遼鐵錦蘭"
+    "內檳磯際",
     "学国华兰尔滨汉复开东门萨诸马亚伦剑桥顿维纳圣罗业术师范阳广台湾苏宾纽约玛丽齐欧区龙会体医艺军农"
-    "电机线与矿产凯兹诺莱鲁达环园图书韩并长岛毕斯济迈温颜经贸传总语礼黄陈颐乡云贵宁庆沈辽铁锦兰",
+    "电机线与矿产凯兹诺莱鲁达环园图书韩并长岛毕斯济迈温颜经贸传总语礼黄陈颐乡云贵宁庆沈辽铁锦兰"
+    "内槟矶际",
 )
 
 _WORDS = (
@@ -216,8 +218,14 @@ def _core(normalised: str) -> str:
 @dataclass(frozen=True)
 class University:
     name_en: str
-    name_zh: str
+    name_zh: str  # Traditional, as Hong Kong writes it; "" when the list gives none
     country: str
+
+    def chinese_name(self, lang: str) -> str:
+        """The Chinese name in `lang`'s script ("" when the list gives none). The list holds
+        Traditional names; Simplified is the same name through the table above, which covers
+        every character the list uses (tests/test_chinese_texts.py checks it against OpenCC)."""
+        return self.name_zh.translate(_TRAD_TO_SIMP) if lang == "zh-hans" else self.name_zh
 
 
 @dataclass(frozen=True)

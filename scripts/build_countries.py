@@ -1,8 +1,12 @@
-"""Regenerate rules/data/countries.yaml from pycountry (a dev dependency).
+"""Regenerate rules/data/countries.yaml from pycountry and OpenCC (dev dependencies).
 
 The generated file is committed so that the running bot needs no translation catalogue. Names
-are the ISO 3166-1 names in English, Traditional and Simplified Chinese, with the overrides
-below where the ISO wording is not what a person in Hong Kong would type or expect to read.
+are the ISO 3166-1 names in English and Simplified Chinese, with the overrides below where the
+ISO wording is not what a person in Hong Kong would type or expect to read. The Traditional name
+is the Simplified one in Traditional characters (OpenCC), since Hong Kong writes most country
+names as the Mainland does (意大利, 新西蘭, 沙特阿拉伯); ISO's Traditional catalogue is Taiwan's
+(義大利, 紐西蘭), kept as a searchable alias. Where Hong Kong differs from both, an override says
+so.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
+import opencc
 import pycountry
 import yaml
 
@@ -19,8 +24,8 @@ OUT = Path(__file__).resolve().parent.parent / "rules" / "data" / "countries.yam
 OVERRIDES: dict[str, dict[str, str]] = {
     "CN": {"en": "China (Mainland)", "zh-hant": "中國內地", "zh-hans": "中国内地"},
     "HK": {"en": "Hong Kong, China", "zh-hant": "中國香港", "zh-hans": "中国香港"},
-    "MO": {"en": "Macao, China", "zh-hant": "中國澳門", "zh-hans": "中国澳门"},
-    "TW": {"en": "Taiwan, China", "zh-hant": "中國台灣", "zh-hans": "中国台湾"},
+    "MO": {"en": "Macao", "zh-hant": "澳門", "zh-hans": "澳门"},
+    "TW": {"en": "Taiwan", "zh-hant": "台灣", "zh-hans": "台湾"},
     "KP": {"en": "North Korea (DPRK)", "zh-hant": "朝鮮", "zh-hans": "朝鲜"},
     "KR": {"en": "South Korea", "zh-hant": "韓國", "zh-hans": "韩国"},
     "VN": {"en": "Vietnam", "zh-hant": "越南", "zh-hans": "越南"},
@@ -34,14 +39,25 @@ OVERRIDES: dict[str, dict[str, str]] = {
     "VE": {"en": "Venezuela", "zh-hant": "委內瑞拉", "zh-hans": "委内瑞拉"},
     "TZ": {"en": "Tanzania", "zh-hant": "坦桑尼亞", "zh-hans": "坦桑尼亚"},
     "MD": {"en": "Moldova", "zh-hant": "摩爾多瓦", "zh-hans": "摩尔多瓦"},
+    # ISO's Simplified catalogue is wrong or not the Mainland's usual name
+    "KH": {"zh-hant": "柬埔寨", "zh-hans": "柬埔寨"},
+    "GT": {"zh-hant": "危地馬拉", "zh-hans": "危地马拉"},
+    "MT": {"zh-hant": "馬耳他", "zh-hans": "马耳他"},
+    # Hong Kong's own transliterations and forms
+    "PE": {"zh-hant": "秘魯"},
+    "SA": {"zh-hant": "沙地阿拉伯"},
+    "MU": {"zh-hant": "毛里裘斯"},
+    "PG": {"zh-hant": "巴布亞新畿內亞"},
+    "TT": {"zh-hant": "千里達及多巴哥"},
 }
 ALIASES: dict[str, list[str]] = {
     "CN": ["China", "PRC", "Mainland", "中國", "中国", "大陸", "大陆", "內地"],
     "GB": ["UK", "Britain", "Great Britain", "England", "Scotland", "Wales", "英格蘭", "英格兰"],
     "US": ["USA", "America", "United States of America", "美利堅", "美利坚"],
     "HK": ["Hong Kong", "HKSAR", "香港"],
-    "MO": ["Macao", "Macau", "澳門", "澳门"],
-    "TW": ["Taiwan", "台灣", "臺灣", "台湾"],
+    # what people may still type; never shown (ImmD writes Taiwan / 台灣, Macao / 澳門)
+    "MO": ["Macao", "Macau", "澳門", "澳门", "Macao, China", "中國澳門", "中国澳门"],
+    "TW": ["Taiwan", "台灣", "臺灣", "台湾", "Taiwan, China", "中國台灣", "中国台湾"],
     "KR": ["Korea", "Republic of Korea", "南韓", "南韩"],
     "KP": ["DPRK", "北韓", "北韩"],
     "AE": ["UAE", "Emirates"],
@@ -51,19 +67,32 @@ ALIASES: dict[str, list[str]] = {
 }
 
 
+_S2T = opencc.OpenCC("s2t")
+# OpenCC's standard forms where Hong Kong writes another: 群島, 馬里 (Mali; 裏 is "inside").
+_HONG_KONG_FORMS = str.maketrans({"羣": "群", "裏": "里", "臺": "台"})
+
+
+def traditional(simplified: str) -> str:
+    """A country name in Traditional characters as Hong Kong writes them."""
+    return _S2T.convert(simplified).translate(_HONG_KONG_FORMS)
+
+
 def main() -> None:
     tw = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_TW"])
     cn = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
     rows = []
     for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
         code = country.alpha_2
+        override = OVERRIDES.get(code, {})
+        simplified = override.get("zh-hans") or cn.gettext(country.name)
         names = {
             "en": getattr(country, "common_name", None) or country.name,
-            "zh-hant": tw.gettext(country.name),
-            "zh-hans": cn.gettext(country.name),
+            "zh-hant": traditional(simplified),
+            "zh-hans": simplified,
         }
-        names.update(OVERRIDES.get(code, {}))
+        names.update(override)
         aliases = {country.name, country.alpha_3, getattr(country, "official_name", country.name)}
+        aliases.add(tw.gettext(country.name))  # Taiwan's name, as some will type it
         aliases.update(ALIASES.get(code, []))
         aliases -= set(names.values())
         rows.append({"code": code, "name": names, "aliases": sorted(aliases)})

@@ -169,7 +169,9 @@ def test_number_boundaries(flow: QuestionFlow, qid: str, good: list[str], bad: l
 
 def test_range_error_names_the_range(flow: QuestionFlow) -> None:
     reply = typed(flow, at(flow, "age"), "101")
-    assert reply.message == "Please type a number from 14 to 100."
+    assert reply.message == (
+        "101 cannot be your age here: an age must be between 14 and 100. How old are you, in years?"
+    )
 
 
 @pytest.mark.parametrize("qid", ["graduated", "bachelor_date"])
@@ -180,10 +182,10 @@ def test_date_boundaries(flow: QuestionFlow, qid: str) -> None:
         reply = typed(flow, s, good)
         assert reply.accepted, (good, reply.message)
     for bad, message in [
-        ((today + timedelta(days=1)).isoformat(), "future"),
+        ((today + timedelta(days=1)).isoformat(), "has not happened yet"),
         ("1939-12-31", "too long ago"),
-        ("2021-02-29", "could not read"),
-        ("2020", "month too"),
+        ("2021-02-29", "February 2021 has 28 days"),
+        ("2020", "Which month of 2020?"),
     ]:
         reply = typed(flow, s, bad)
         assert not reply.accepted and message in reply.message, (bad, reply.message)
@@ -272,7 +274,9 @@ def test_university_lookup_asks_to_confirm(flow: QuestionFlow) -> None:
 def test_university_lookup_in_chinese(flow: QuestionFlow) -> None:
     s = answer_path(flow, ["k:c:CN", "k:0", "29", "k:2", "k:1", "k:1"], lang="zh-hans")
     reply = typed(flow, s, "清华大学")
-    assert "清華大學" in reply.message and "只有由该大学本身颁授" in reply.message
+    # a Simplified screen names the university in Simplified too (the list holds 清華大學)
+    assert "清华大学" in reply.message and "清華" not in reply.message
+    assert "只有由该大学本身颁授" in reply.message
 
 
 # --- navigation ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def test_amounts(text: str, value: float) -> None:
     assert parse_amount(text) == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.2.3m", "-5", "12 apples", "m"])
+@pytest.mark.parametrize("text", ["", "abc", "1.2.3m", "12 apples", "m"])
 def test_bad_amounts(text: str) -> None:
     with pytest.raises(ParseError):
         parse_amount(text)
@@ -51,7 +51,7 @@ def test_numbers(text: str, unit: str, value: float) -> None:
     assert parse_number(text, unit) == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["three", "3 apples", "-1", ""])
+@pytest.mark.parametrize("text", ["three", "3 apples", ""])
 def test_bad_numbers(text: str) -> None:
     with pytest.raises(ParseError):
         parse_number(text, "years")
