@@ -97,6 +97,13 @@ class BotApplication(Application):
         svc.background.add(asyncio.create_task(_purge_loop(svc)))
         broadcast_setup.start(self)
 
+    async def stop(self) -> None:
+        # Webhook updates acknowledged and being handled in the background finish first.
+        inbox = self.bot_data.get("update_inbox")
+        if inbox is not None:
+            await inbox.close()
+        await super().stop()
+
     async def shutdown(self) -> None:
         svc: Services = self.bot_data[SERVICES_KEY]
         for task in list(svc.background):

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -21,7 +22,12 @@ from bot.app import build_application
 from bot.logs import configure_logging
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.cluster import UpdateInbox
+
 log = logging.getLogger(__name__)
+
+RECOVER_AFTER_SECONDS = 60.0
 
 
 def run(settings: Settings) -> int:
@@ -76,7 +82,7 @@ async def serve(
 async def _serve_webhook(application: Application, settings: Settings, stop: asyncio.Event) -> None:
     import uvicorn
 
-    from bot.webhook import build_webhook_app, webhook_path
+    from bot.webhook import build_webhook_app, update_inbox, webhook_path
 
     if not settings.webhook_url or not settings.webhook_secret:
         raise SystemExit("error: BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET")
@@ -98,8 +104,28 @@ async def _serve_webhook(application: Application, settings: Settings, stop: asy
     task = asyncio.create_task(server.serve())
     where = {"listen": settings.webhook_listen, "port": settings.webhook_port}
     log.info("webhook", extra={"fields": where})
+    inbox = update_inbox(application)
+    sweeper = asyncio.create_task(_recover_loop(inbox)) if inbox is not None else None
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
     await task
     stopper.cancel()
+    if sweeper is not None:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+
+
+async def _recover_loop(inbox: UpdateInbox) -> None:
+    """Updates acknowledged by a process killed before it handled them: everything pending at
+    start (SQLite has one process), then every minute what has waited over a minute with its
+    user's drain lock free (an instance that died, with several on PostgreSQL)."""
+    older_than = 0.0
+    while True:
+        try:
+            await inbox.recover(older_than)
+        except Exception:
+            log.exception("update inbox: recovery failed")
+        older_than = RECOVER_AFTER_SECONDS
+        await asyncio.sleep(RECOVER_AFTER_SECONDS)
