@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeDefault,
 )
+from telegram.error import RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -24,6 +27,7 @@ from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, schemes
+from bot.handlers.common import _seconds
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import GroupPacer
 from bot.services import SERVICES_KEY, Services
@@ -34,6 +38,7 @@ from dialogs import QuestionFlow
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 6 * 3600
+T = TypeVar("T")
 
 
 def _pattern(*actions: str) -> str:
@@ -142,7 +147,27 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
     return application  # type: ignore[return-value]
 
 
+FLOOD_RETRIES = 5
+
+
+async def with_flood_retry(call: Callable[[], Awaitable[T]], what: str) -> T:
+    """A start-up call, retried after Telegram's `retry_after` (429): instances starting
+    together hit the flood limit of setMyCommands and setWebhook, and must not crash-loop."""
+    for attempt in range(FLOOD_RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == FLOOD_RETRIES:
+                raise
+            wait = _seconds(exc.retry_after)
+            log.warning("flood limit at start-up", extra={"fields": {"call": what, "wait": wait}})
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
+
+
 async def _set_menus(application: Application) -> None:
+    """Set the command menus, skipping those Telegram already has as they should be (six calls
+    per start otherwise, against a small flood limit)."""
     bot = application.bot
     menus = (
         (BotCommandScopeDefault(), PUBLIC_COMMANDS),
@@ -150,10 +175,22 @@ async def _set_menus(application: Application) -> None:
         (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS),
     )
     for scope, names in menus:
-        await bot.set_my_commands(commands_for("en", names), scope=scope)
         # Telegram keys menus by two-letter code only: "zh" gets Traditional, the script of
         # Hong Kong's government; /language sets an exact per-chat menu for the other script.
-        await bot.set_my_commands(commands_for("zh-hant", names), scope=scope, language_code="zh")
+        for lang, code in (("en", None), ("zh-hant", "zh")):
+            wanted = commands_for(lang, names)
+            current = await with_flood_retry(
+                lambda s=scope, c=code: bot.get_my_commands(scope=s, language_code=c),
+                "getMyCommands",
+            )
+            if [(c.command, c.description) for c in current] == [
+                (c.command, c.description) for c in wanted
+            ]:
+                continue
+            await with_flood_retry(
+                lambda w=wanted, s=scope, c=code: bot.set_my_commands(w, scope=s, language_code=c),
+                "setMyCommands",
+            )
 
 
 async def _purge_loop(svc: Services) -> None:

@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, with_flood_retry
 from bot.logs import configure_logging
 from bot.settings import Settings
 
@@ -98,10 +98,20 @@ async def _serve_webhook(application: Application, settings: Settings, stop: asy
     server = uvicorn.Server(config)
     # uvicorn would take SIGTERM itself and re-raise it once it stops, cutting our shutdown short.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
-    await application.bot.set_webhook(
-        settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-    )
     task = asyncio.create_task(server.serve())
+    # Listen first, then tell Telegram: an update sent before would fail and wait for a resend.
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if task.done():
+        await task  # it could not listen: its error ends the start
+        port = settings.webhook_port
+        raise SystemExit(f"error: the webhook server could not listen on port {port}")
+    await with_flood_retry(
+        lambda: application.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        ),
+        "setWebhook",
+    )
     where = {"listen": settings.webhook_listen, "port": settings.webhook_port}
     log.info("webhook", extra={"fields": where})
     inbox = update_inbox(application)

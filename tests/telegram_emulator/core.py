@@ -86,6 +86,7 @@ class WebhookDelivery:
     status: int | None
     error: str | None
     time: float
+    duration: float = 0.0  # real seconds from the request to its answer (or failure)
 
 
 @dataclass
@@ -515,6 +516,7 @@ class EmulatorCore:
             uid = update["update_id"]
             status: int | None = None
             error: str | None = None
+            started = time.monotonic()
             try:
                 resp = await client.post(
                     config["url"],
@@ -533,7 +535,8 @@ class EmulatorCore:
                 busy.discard(queue)
                 self._webhook_in_flight -= 1
                 self._webhook_wake.set()
-            self.webhook_deliveries.append(WebhookDelivery(uid, status, error, self.clock.now()))
+            self.webhook_deliveries.append(WebhookDelivery(
+                uid, status, error, self.clock.now(), time.monotonic() - started))
             if error is None:
                 self._forget_pending(update)
                 attempts.pop(uid, None)
