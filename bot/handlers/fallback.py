@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.handlers.common import is_private, load_session, send_screen, session_key
@@ -53,9 +55,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if update.effective_user is None:
         return
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # The handler may have answered the query already: Telegram refuses a second answer
+        # ("query is too old"), and that must not stop the apology.
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
+    try:
         session = await _current_session(update, context)
         await send_screen(update, context, Screen(t("internal_error", session.lang)))
         if is_private(update) or update.callback_query is not None:
