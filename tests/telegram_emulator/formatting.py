@@ -44,6 +44,7 @@ HTML_TAGS = {
     "ins",
     "tg-spoiler",
     "tg-emoji",
+    "tg-time",
     "span",
     "pre",
     "code",
@@ -184,6 +185,13 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                 raise ParseError('Tag "span" must have class "tg-spoiler"')
             if tag == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
                 raise ParseError("Custom emoji entity must contain a valid custom emoji identifier")
+            if tag == "tg-time":
+                # <tg-time unix="1647531900" format="wDT">…</tg-time> (Bot API, formatting
+                # options): a Unix time, and an optional format matching r|w?[dD]?[tT]?
+                if not re.fullmatch(r"\d{1,12}", attrs.get("unix", "")):
+                    raise ParseError("Date-time entity must contain a valid Unix time")
+                if not re.fullmatch(r"r|w?[dD]?[tT]?", attrs.get("format", "")):
+                    raise ParseError("Invalid date-time entity format specified")
             stack.append((tag, pos16, attrs, begin))
             continue
         # end tag
@@ -216,6 +224,10 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                 ent.update(type="text_link", url=href)
         elif open_tag == "tg-emoji":
             ent.update(type="custom_emoji", custom_emoji_id=attrs["emoji-id"])
+        elif open_tag == "tg-time":
+            ent.update(type="date_time", unix_time=int(attrs["unix"]))
+            if attrs.get("format"):
+                ent["date_time_format"] = attrs["format"]
         elif open_tag == "blockquote":
             ent["type"] = "expandable_blockquote" if "expandable" in attrs else "blockquote"
         elif open_tag == "code" and stack and stack[-1][0] == "pre":
