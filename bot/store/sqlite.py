@@ -160,6 +160,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX update_inbox_user ON update_inbox (user_key, update_id);
     """,
+    # 6: typed answers by message (issue 12): an edited answer changes the answer it was.
+    """
+    CREATE TABLE answer_messages (
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        user_id     INTEGER NOT NULL,
+        thread_id   INTEGER NOT NULL DEFAULT 0,
+        question_id TEXT    NOT NULL,
+        at          REAL    NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX answer_messages_user ON answer_messages (user_id);
+    CREATE INDEX answer_messages_at ON answer_messages (at);
+    """,
 ]
 
 
@@ -258,6 +272,21 @@ class _SqliteTransaction(SqliteBroadcastTransaction, Transaction):
             (user_id, chat_id, thread_id, self._now),
         )
 
+    def save_answer_message(self, key: SessionKey, message_id: int, question_id: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, user_id, thread_id,"
+            " question_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (key.chat_id, message_id, key.user_id, key.thread_id, question_id, self._now),
+        )
+
+    def answer_message(self, key: SessionKey, message_id: int) -> str | None:
+        row = self._db.execute(
+            "SELECT question_id FROM answer_messages WHERE chat_id=? AND message_id=?"
+            " AND user_id=? AND thread_id=?",
+            (key.chat_id, message_id, key.user_id, key.thread_id),
+        ).fetchone()
+        return row[0] if row else None
+
     def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
         row = self._db.execute(
             "SELECT chat_id, thread_id FROM handoffs WHERE user_id=?", (user_id,)
@@ -338,10 +367,11 @@ class SqliteInbox:
             )
         row = db.execute(
             "SELECT update_id, payload, received_at + ? - ?,"
-            " (SELECT MAX(update_id) FROM update_inbox WHERE user_key=? AND done_at IS NOT NULL)"
+            " (SELECT MAX(update_id) FROM update_inbox WHERE user_key=? AND done_at IS NOT NULL"
+            " AND update_id<>?)"  # as PostgreSQL's, whose statement sees the table before
             " FROM update_inbox WHERE user_key=? AND done_at IS NULL"
             " ORDER BY update_id LIMIT 1",
-            (window, now, user_key, user_key),
+            (window, now, user_key, update_id, user_key),
         ).fetchone()
         if row is None:
             return None
@@ -442,6 +472,7 @@ class SqliteStore(SqliteInbox, Store):
             db.execute("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
             forget_broadcast_rows(db, user_id, time.time())
             db.execute("DELETE FROM handoffs WHERE user_id=?", (user_id,))
+            db.execute("DELETE FROM answer_messages WHERE user_id=?", (user_id,))
 
     async def purge_sessions(self, older_than_seconds: float) -> int:
         async with self.transaction():
@@ -452,13 +483,17 @@ class SqliteStore(SqliteInbox, Store):
             self._require().execute(
                 "DELETE FROM update_inbox WHERE done_at < ?", (time.time() - 3600,)
             )
+            self._require().execute(
+                "DELETE FROM answer_messages WHERE at < ?", (time.time() - older_than_seconds,)
+            )
             return cur.rowcount
 
     async def count_rows_about(self, user_id: int) -> int:
         db = self._require()
         total = 0
         about = (("sessions", "user_id"), ("users", "user_id"), ("chats", "chat_id"),
-                 ("handoffs", "user_id"), *BROADCAST_ROWS_ABOUT)  # fmt: skip
+                 ("handoffs", "user_id"), ("answer_messages", "user_id"),
+                 *BROADCAST_ROWS_ABOUT)  # fmt: skip
         for table, column in about:
             total += db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)
