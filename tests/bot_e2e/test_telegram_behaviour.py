@@ -46,3 +46,36 @@ async def test_start_up_calls_wait_out_a_flood_limit_and_unchanged_menus_are_not
         pass
     assert len(emu.calls("setMyCommands")) == set_calls + 2  # only the two refused ones before
     assert dict(emu.commands) == menus
+
+
+async def test_an_edited_answer_changes_that_answer_and_never_answers_another_question(bot):
+    emu = bot.emu
+    user = emu.user(first_name="Ed", language_code="en")
+    await user.send("/start")
+    await emu.wait_for("passport", chat_id=user, timeout=10)
+    await user.send("Japan")
+    await emu.wait_for("How old", chat_id=user, timeout=10)
+    age = await user.send("35")
+    await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+
+    await user.edit(age, "36")  # Telegram: edited_message
+    changed = await emu.wait_for("Changed your answer", chat_id=user, timeout=10)
+    assert "36" in changed.text
+    current = await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+    assert current.message_id > changed.message_id  # the current question, asked again
+
+    await user.edit(age, "thirty-six")
+    kept = await emu.wait_for("does not answer", chat_id=user, timeout=10)
+    assert "earlier answer is kept" in kept.text
+    await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+
+    chatter = await user.send("hmm, let me think")  # not an answer: a "please choose" reply
+    await emu.quiet(0.3)
+    await user.edit(chatter, "Bachelor's degree")
+    await emu.wait_for("not taken as an answer", chat_id=user, timeout=10)
+    await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+
+    await user.send("/summary")
+    summary = await emu.wait_for("Your answers", chat_id=user, timeout=10)
+    assert "36" in summary.text and "Japan" in summary.text
+    assert "Bachelor" not in summary.text  # the edit answered nothing
