@@ -1,8 +1,12 @@
 """Groups, supergroups, forum topics and channels: where the bot is, group settings, and typed
 answers (which in a group are replies to the bot's question, or mention it).
 
-With privacy mode on, Telegram gives the bot only commands, replies to its messages and
-messages that mention it — exactly what these handlers listen to.
+With privacy mode on (the default), Telegram gives a bot in a group only commands meant for it
+(`/check@bot`; a bare `/check` only while it was the last bot to post there), replies to its
+messages and service messages — never a plain @mention. So typed answers are replies to the
+bot's question, and every text the bot posts in a group names commands as `/command@bot`. A
+message mentioning the bot reaches it only where it sees everything (privacy mode off, or an
+administrator bot); the mention is then read as a typed answer too.
 """
 
 from __future__ import annotations
@@ -55,7 +59,12 @@ async def track_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     was_present = change.old_chat_member.status in PRESENT_STATUSES
     svc = services(context)
     async with svc.store.transaction() as tx:
-        row = tx.load_chat(chat.id) or StoredChat(chat.id, chat.type)
+        known = tx.load_chat(chat.id)
+        # A group upgraded to a supergroup: its row moved to the new id (`chat_migrated`, which
+        # Telegram's migrate message reaches first), and Telegram then says the bot "joined" the
+        # supergroup. It was there all along: no second intro.
+        was_present = was_present or (known is not None and known.active)
+        row = known or StoredChat(chat.id, chat.type)
         row.type = chat.type
         row.title = chat.title or row.title
         row.active = present
@@ -81,8 +90,10 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         return
     async with services(context).store.transaction() as tx:
-        if tx.load_chat(new) is None or tx.load_chat(old) is not None:
-            tx.move_chat(old, new)
+        before = tx.load_chat(old)
+        if before is not None and before.migrated_to == new:
+            return  # moved already, by the other of the two migrate messages
+        tx.move_chat(old, new)
 
 
 def _without_mention(text: str, username: str) -> str:
@@ -91,7 +102,8 @@ def _without_mention(text: str, username: str) -> str:
 
 @logged("group_text")
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A reply to the bot's question, or a message that mentions the bot, is a typed answer."""
+    """A reply to the bot's question (or, where the bot sees every message, one that mentions
+    it) is a typed answer."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and message.text is not None and user is not None

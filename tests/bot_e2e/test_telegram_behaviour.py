@@ -79,3 +79,51 @@ async def test_an_edited_answer_changes_that_answer_and_never_answers_another_qu
     summary = await emu.wait_for("Your answers", chat_id=user, timeout=10)
     assert "36" in summary.text and "Japan" in summary.text
     assert "Bachelor" not in summary.text  # the edit answered nothing
+
+
+async def _group_with_bot(emu, owner, *, supergroup=True, forum=False):
+    group = emu.group("HK careers", supergroup=supergroup, forum=forum)
+    group.add_member(owner, "creator")
+    group.add_bot(by=owner)
+    await emu.wait_for("I check which Hong Kong", chat_id=group, timeout=10)
+    return group
+
+
+def _intros(emu, chat) -> list:
+    return [m for m in emu.sent(chat) if "I check which Hong Kong" in (m.text or "")]
+
+
+async def test_a_group_upgraded_to_a_supergroup_gets_one_intro_and_keeps_its_settings(bot):
+    emu = bot.emu
+    ann = emu.user(first_name="Ann", language_code="en")
+    group = await _group_with_bot(emu, ann, supergroup=False)
+    await ann.send(f"/settings@{emu.bot.username}", chat=group)
+    panel = await emu.wait_for("Settings for", chat_id=group, timeout=10)
+    await ann.press(panel, panel.buttons[2][0][0])  # quiet mode on
+    await emu.wait_for(lambda m: "Quiet mode (no greetings or hints): on" in (m.text or ""),
+                       chat_id=group, timeout=10)  # fmt: skip
+    new = group.migrate_to_supergroup(by=ann)
+    assert any(u.get("my_chat_member", {}).get("chat", {}).get("id") == new.id
+               for u in emu.all_updates)  # fmt: skip  (Telegram's "joined" for the supergroup)
+    await emu.quiet(0.5)
+    assert _intros(emu, new) == [] and len(_intros(emu, group)) == 1
+    async with bot.store.transaction() as tx:
+        moved = tx.load_chat(new.id)
+    assert moved is not None and moved.active and '"quiet":true' in moved.settings.replace(" ", "")
+    await ann.send(f"/check@{emu.bot.username}", chat=new)
+    question = await emu.wait_for(lambda m: bool(m.buttons), chat_id=new, timeout=10)
+    assert "let's check" not in question.text  # quiet: no greeting
+    await emu.quiet(0.3)
+    assert not [m for m in emu.sent(new) if "let's check" in (m.text or "")]
+
+
+async def test_an_upgraded_group_that_is_not_quiet_still_gets_no_second_intro(bot):
+    emu = bot.emu
+    ann = emu.user(first_name="Ann", language_code="en")
+    group = await _group_with_bot(emu, ann, supergroup=False)
+    new = group.migrate_to_supergroup(by=ann)
+    await emu.quiet(0.5)
+    assert _intros(emu, new) == [] and len(_intros(emu, group)) == 1
+    new_group = emu.group("Another", supergroup=True)  # a real first join still introduces
+    new_group.add_member(ann, "creator").add_bot(by=ann)
+    await emu.wait_for("I check which Hong Kong", chat_id=new_group, timeout=10)

@@ -689,7 +689,9 @@ class EmulatorCore:
             data["sender_chat"] = sender_chat.to_dict()
         data["date"] = int(self.clock.time())
         data["chat"] = chat.to_dict(self.users)
-        if thread_id is not None and chat.is_forum:
+        if thread_id is not None and chat.is_forum and thread_id in chat.topics:
+            # a reply in the General topic has a thread id (the replied message's) but is not
+            # a topic message
             data["is_topic_message"] = True
         if reply_to is not None:
             data["reply_to_message"] = {
@@ -697,6 +699,8 @@ class EmulatorCore:
             }
         data.update(content)
         from_bot = sender is not None and sender.id == self.bot.id
+        if sender is not None and sender.is_bot:
+            chat.last_bot_id = sender.id
         if reply_markup and "inline_keyboard" in reply_markup:
             data["reply_markup"] = reply_markup
         rec = MessageRecord(
@@ -959,9 +963,11 @@ class EmulatorCore:
         language_code: str | None = "en",
         started: bool = False,
         is_premium: bool | None = None,
+        is_bot: bool = False,
     ) -> Any:
         """A scripted user (created once per id). ``started=True``: already has a chat with
-        the bot, so the bot can message them before they write."""
+        the bot, so the bot can message them before they write. ``is_bot``: another bot in a
+        group (with privacy mode, a bare /command then no longer reaches ours)."""
         from .actors import User
 
         if id is None:
@@ -980,6 +986,7 @@ class EmulatorCore:
             username=username,
             language_code=language_code,
             is_premium=is_premium,
+            is_bot=is_bot,
         )
         self.users[id] = state
         actor = User(self, state)
