@@ -47,6 +47,10 @@ def _pattern(*actions: str) -> str:
 
 def register_handlers(application: Application) -> None:
     add = application.add_handler
+    # Group messages posted as a chat (anonymous admins, channel identities) first: they must
+    # never reach a handler that keeps a session for their shared sender id.
+    as_a_chat = filters.ChatType.GROUPS & filters.SenderChat.ALL & ~filters.IS_AUTOMATIC_FORWARD
+    add(MessageHandler(as_a_chat & filters.TEXT, groups.sent_as_a_chat), group=-1)
     add(CommandHandler(["start", "check"], questionnaire.start))
     add(CommandHandler("back", questionnaire.back))
     add(CommandHandler("restart", questionnaire.restart))

@@ -16,7 +16,7 @@ import time
 
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks as cb
 from bot.group_settings import settings_of
@@ -29,6 +29,8 @@ from bot.store import StoredChat
 from bot.texts import t
 from rules.i18n import LANGS, Lang
 
+# The commands that keep nothing about the sender; any other needs a person to belong to.
+SESSION_FREE_COMMANDS = {"help", "about", "privacy", "schemes"}
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 PRESENT_STATUSES = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER,
                     ChatMember.RESTRICTED}  # fmt: skip
@@ -94,6 +96,53 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if before is not None and before.migrated_to == new:
             return  # moved already, by the other of the two migrate messages
         tx.move_chat(old, new)
+
+
+def posted_as_the_group(update: Update) -> bool:
+    """Sent on behalf of the group itself (`from` is GroupAnonymousBot, `sender_chat` the
+    group): only its administrators can do that."""
+    message = update.effective_message
+    return (
+        message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == message.chat.id
+    )
+
+
+def _command_of(text: str, username: str) -> str | None:
+    """`/name` or `/name@ourbot` → name; None for text or another bot's command."""
+    m = re.match(r"/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?", text)
+    if m is None or (m.group(2) and m.group(2).lower() != username.lower()):
+        return None
+    return m.group(1).lower()
+
+
+@logged("sent_as_a_chat")
+async def sent_as_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group message posted as a chat — an anonymous administrator as the group, or someone
+    as their channel. It is nobody in particular: every such sender shares one user id, so it
+    must never get a session, a language or a subscription. /settings from the group itself
+    is an administrator's; a command that needs a person gets a button that opens the check in
+    a private chat (the bot cannot tell who pressed it until they do)."""
+    message = update.effective_message
+    assert message is not None
+    svc = services(context)
+    command = _command_of(message.text or "", svc.bot_username)
+    if command in SESSION_FREE_COMMANDS:
+        return  # answered as for anyone
+    if command is not None:
+        lang = await current_lang(update, context)
+        if command == "settings":
+            if posted_as_the_group(update):
+                await settings_command(update, context)
+            else:
+                await send_screen(update, context, Screen(t("settings_admins_only", lang)))
+        else:
+            link = f"https://t.me/{svc.bot_username}?start=check"
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t("btn_check_privately", lang),
+                                                                   url=link)]])  # fmt: skip
+            await send_screen(update, context, Screen(t("anonymous_sender", lang), keyboard))
+    raise ApplicationHandlerStop  # no typed answers, no hints: there is no one to answer
 
 
 def _without_mention(text: str, username: str) -> str:
@@ -162,7 +211,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if is_private(update) or chat.type == ChatType.CHANNEL:
         await send_screen(update, context, Screen(t("settings_groups_only", lang)))
         return
-    if not await is_chat_admin(context, chat.id, user.id):
+    if not posted_as_the_group(update) and not await is_chat_admin(context, chat.id, user.id):
         await send_screen(update, context, Screen(t("settings_admins_only", lang)))
         return
     await send_screen(update, context, _settings_screen(row, lang, user.id))

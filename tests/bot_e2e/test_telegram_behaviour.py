@@ -4,6 +4,7 @@ answered, flood limits on start-up calls, edited messages."""
 
 from __future__ import annotations
 
+from bot.store import SessionKey
 from tests.bot_e2e.conftest import bot_settings, run_bot
 from tests.telegram_emulator import faults
 
@@ -127,3 +128,54 @@ async def test_an_upgraded_group_that_is_not_quiet_still_gets_no_second_intro(bo
     new_group = emu.group("Another", supergroup=True)  # a real first join still introduces
     new_group.add_member(ann, "creator").add_bot(by=ann)
     await emu.wait_for("I check which Hong Kong", chat_id=new_group, timeout=10)
+
+
+async def test_typed_answers_in_a_forums_general_topic(bot):
+    """A reply in General carries message_thread_id without is_topic_message; the bot must not
+    take it for a topic (sending to thread 1, General, is refused)."""
+    emu = bot.emu
+    ann = emu.user(first_name="Ann", language_code="en")
+    forum = await _group_with_bot(emu, ann, forum=True)
+    await ann.send(f"/check@{emu.bot.username}", chat=forum)
+    question = await emu.wait_for(lambda m: bool(m.buttons), chat_id=forum, timeout=10)
+    await ann.press(question, "India")
+    age = await emu.wait_for("How old", chat_id=forum, timeout=10)
+    reply = await ann.send("33", chat=forum, reply_to=age)
+    assert reply.data.get("message_thread_id") and "is_topic_message" not in reply.data
+    await emu.wait_for("highest qualification", chat_id=forum, timeout=10)
+    await ann.send(f"/summary@{emu.bot.username}", chat=forum)
+    summary = await emu.wait_for("Your answers", chat_id=forum, timeout=10)
+    assert "33" in summary.text and "India" in summary.text
+    assert emu.calls("sendMessage", ok=False) == [] and emu.calls("editMessageText", ok=False) == []
+
+
+async def test_anonymous_admins_use_settings_and_get_a_private_check_never_a_shared_session(bot):
+    """An anonymous administrator posts as the group: `from` is GroupAnonymousBot (one id for
+    every anonymous admin of every group), `sender_chat` the group."""
+    emu = bot.emu
+    ann, bob = emu.user(first_name="Ann"), emu.user(first_name="Bob")
+    group = await _group_with_bot(emu, ann)
+    group.add_member(bob, "administrator")
+    name = emu.bot.username
+    await ann.send(f"/settings@{name}", chat=group, anonymous=True)
+    panel = await emu.wait_for("Settings for", chat_id=group, timeout=10)
+    await bob.press(panel, panel.buttons[1][0][0])  # another admin (a person) changes a setting
+    await emu.wait_for(lambda m: "(scheme names only): on" in (m.text or ""), chat_id=group,
+                       timeout=10)  # fmt: skip
+
+    for text in (f"/check@{name}", f"/start@{name}", f"/summary@{name}"):
+        await bob.send(text, chat=group, anonymous=True)
+        offer = await emu.wait_for("posting as the group", chat_id=group, timeout=10)
+        (label, url), = [b for row in offer.buttons for b in row]
+        assert url == f"https://t.me/{name}?start=check" and "privately" in label
+    await bob.send("33", chat=group, reply_to=offer, anonymous=True)
+    await emu.quiet(0.3)
+    assert "posting as the group" in emu.last(group).text  # a typed reply gets nothing
+    await bob.send(f"/help@{name}", chat=group, anonymous=True)  # needs nobody: answered
+    await emu.wait_for("How this works", chat_id=group, timeout=10)
+    async with bot.store.transaction() as tx:
+        assert tx.load_session(SessionKey(group.id, 1087968824, 0)) is None
+        assert tx.load_user(1087968824) is None
+
+    await bob.start("check")  # the button opens the private chat: Bob's own check
+    await emu.wait_for("passport", chat_id=bob, timeout=10)

@@ -148,11 +148,20 @@ class User:
         return False
 
     async def _post(self, chat: ChatState, content: dict[str, Any], reply_to: Any,
-                    thread_id: int | None) -> MessageRecord:
+                    thread_id: int | None, *, anonymous: bool = False) -> MessageRecord:
         reply = self._reply_record(chat, reply_to)
         thread = self._thread(chat, thread_id, reply)
+        sender, sender_chat = self.state, None
+        if anonymous:
+            # An anonymous administrator posts on behalf of the group: `from` is
+            # GroupAnonymousBot, `sender_chat` the group itself (Bot API, Message).
+            member = chat.members.get(self.id)
+            if chat.type not in ("group", "supergroup") or member is None or not member.is_admin:
+                raise ScriptError("only a group's administrators can post anonymously")
+            sender, sender_chat = self.core.anonymous_admin_bot(), chat
         rec = self.core.add_message(
-            chat, content, sender=self.state, reply_to=reply, thread_id=thread
+            chat, content, sender=sender, sender_chat=sender_chat, reply_to=reply,
+            thread_id=thread,
         )
         self.core.mark(chat.id)
         if self._bot_sees(chat, rec):
@@ -169,14 +178,16 @@ class User:
         reply_to: Any = None,
         thread_id: int | None = None,
         entities: list[dict[str, Any]] | None = None,
+        anonymous: bool = False,
     ) -> MessageRecord:
-        """Send a text message (private chat by default). Commands get bot_command entities."""
+        """Send a text message (private chat by default). Commands get bot_command entities.
+        ``anonymous``: an administrator posting as the group (from GroupAnonymousBot)."""
         c = self._target(chat)
         content: dict[str, Any] = {"text": text}
         ents = auto_entities(text) if entities is None else entities
         if ents:
             content["entities"] = ents
-        return await self._post(c, content, reply_to, thread_id)
+        return await self._post(c, content, reply_to, thread_id, anonymous=anonymous)
 
     async def start(self, payload: str | None = None) -> MessageRecord:
         """Open the bot (``t.me/bot?start=payload``): sends ``/start [payload]``. Telegram only

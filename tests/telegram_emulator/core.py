@@ -63,6 +63,7 @@ RATE_EXEMPT = {"sendChatAction"}
 # updates Telegram queues per user rather than per chat (WebhookActor's queue id)
 USER_QUEUED = {"callback_query", "inline_query", "chosen_inline_result", "shipping_query",
                "pre_checkout_query", "poll_answer"}
+ANONYMOUS_ADMIN_ID = 1087968824  # GroupAnonymousBot
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
@@ -699,7 +700,7 @@ class EmulatorCore:
             }
         data.update(content)
         from_bot = sender is not None and sender.id == self.bot.id
-        if sender is not None and sender.is_bot:
+        if sender is not None and sender.is_bot and sender.id != ANONYMOUS_ADMIN_ID:
             chat.last_bot_id = sender.id
         if reply_markup and "inline_keyboard" in reply_markup:
             data["reply_markup"] = reply_markup
@@ -994,6 +995,16 @@ class EmulatorCore:
         if started:
             actor.ensure_private_chat()
         return actor
+
+    def anonymous_admin_bot(self) -> UserState:
+        """GroupAnonymousBot: the `from` of messages anonymous administrators post."""
+        state = self.users.get(ANONYMOUS_ADMIN_ID)
+        if state is None:
+            state = self.users[ANONYMOUS_ADMIN_ID] = UserState(
+                id=ANONYMOUS_ADMIN_ID, first_name="Group", username="GroupAnonymousBot",
+                is_bot=True,
+            )
+        return state
 
     def group(
         self,
