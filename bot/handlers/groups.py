@@ -209,7 +209,8 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         lang = user_lang(tx, update)
         row = tx.load_chat(chat.id) or StoredChat(chat.id, chat.type, chat.title)
     if is_private(update) or chat.type == ChatType.CHANNEL:
-        await send_screen(update, context, Screen(t("settings_groups_only", lang)))
+        text = t("settings_groups_only", lang, bot=svc.bot_username)
+        await send_screen(update, context, Screen(text))
         return
     if not posted_as_the_group(update) and not await is_chat_admin(context, chat.id, user.id):
         await send_screen(update, context, Screen(t("settings_admins_only", lang)))

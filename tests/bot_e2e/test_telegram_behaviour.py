@@ -179,3 +179,20 @@ async def test_anonymous_admins_use_settings_and_get_a_private_check_never_a_sha
 
     await bob.start("check")  # the button opens the private chat: Bob's own check
     await emu.wait_for("passport", chat_id=bob, timeout=10)
+
+
+async def test_group_texts_name_commands_for_this_bot(bot):
+    """With privacy mode a bare /command may reach another bot, or none: every command the bot
+    names in a group is /command@bot."""
+    import re
+
+    emu = bot.emu
+    ann = emu.user(first_name="Ann", language_code="en")
+    group = await _group_with_bot(emu, ann)
+    await ann.send(f"/help@{emu.bot.username}", chat=group)
+    await emu.wait_for("in a group", chat_id=group, timeout=10)
+    await ann.send("a reply to the intro", chat=group, reply_to=_intros(emu, group)[0])
+    await emu.wait_for("start your own check first", chat_id=group, timeout=10)
+    texts = [m.text or "" for m in emu.sent(group)]
+    named = [c for text in texts for c in re.findall(r"/[a-z_]+(?:@\w+)?", text)]
+    assert named and all(c.endswith(f"@{emu.bot.username}") for c in named), named
