@@ -75,9 +75,9 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
         if not hmac.compare_digest(given, expected):
             return PlainTextResponse("forbidden", status_code=403)
         body = await request.body()
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("too large", status_code=413)
         try:
+            if len(body) > MAX_BODY:
+                raise ValueError("too large")
             raw = json.loads(body)
             update = Update.de_json(raw, application.bot)
             if not isinstance(update.update_id, int):
