@@ -72,6 +72,7 @@ log = logging.getLogger(__name__)
 BROADCAST_LEASE = "broadcast-sender"
 DEDUPE_SECONDS = 3600.0  # processed updates are remembered (id and user only) this long
 PURGE_EVERY = 300.0
+CLOSE_SECONDS = 20.0  # on shutdown, how long updates in hand may take to finish
 
 
 def instance_name() -> str:
@@ -147,10 +148,18 @@ class UpdateInbox:
             METRICS.count("bot_updates_recovered_total", len(processed))
             log.info("recovered updates", extra={"fields": {"count": len(processed)}})
 
-    async def close(self) -> None:
-        """Wait for the updates in hand (they are in the inbox: a later start would resume)."""
+    async def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        """Finish the updates in hand, for up to `timeout` seconds; then stop them (they stay in
+        the inbox, so the next start handles them)."""
+        deadline = time.monotonic() + timeout
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                return
+            await asyncio.wait(list(self._tasks), timeout=left)
 
     async def _handle(self, update: Update, key: int, generation: int | None) -> None:
         app = self.application
