@@ -118,3 +118,24 @@ def test_html_tg_time_as_ptb_writes_it_for_date_time_entities() -> None:
                 '<tg-time unix="soon">x</tg-time>'):  # fmt: skip
         with pytest.raises(ParseError):
             parse_html(bad)
+
+
+def test_markdown_v2_custom_emoji_and_date_time_as_ptb_writes_them() -> None:
+    import datetime as dtm
+
+    from telegram import Message, MessageEntity
+
+    when = dtm.datetime(2026, 3, 1, 9, 30, tzinfo=dtm.UTC)
+    entity = MessageEntity(MessageEntity.DATE_TIME, 9, 7, unix_time=when, date_time_format="wDT")
+    message = Message(1, when, chat=None, text="Opens on 1 March!",  # type: ignore[arg-type]
+                      entities=[entity])  # fmt: skip
+    text, ents = parse_markdown_v2(message.text_markdown_v2)
+    assert text == "Opens on 1 March!"
+    assert ents == [{"type": "date_time", "offset": 9, "length": 7,
+                     "unix_time": int(when.timestamp()), "date_time_format": "wDT"}]  # fmt: skip
+    assert parse_markdown_v2("![👍](tg://emoji?id=5368324170671202286)")[1][0]["type"] == (
+        "custom_emoji")  # fmt: skip
+    with pytest.raises(ParseError):
+        parse_markdown_v2("![x](https://example.org)")
+    with pytest.raises(ParseError):
+        parse_markdown_v2("wow!")  # a bare ! is still reserved

@@ -356,11 +356,16 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 stack.append((marker, pos16, i))
             i += len(marker)
             continue
+        if c == "!" and i + 1 < n and text[i + 1] == "[":
+            # ![👍](tg://emoji?id=…) and ![text](tg://time?unix=…&format=…) (Bot API)
+            stack.append(("![", pos16, i))
+            i += 2
+            continue
         if c == "[":
             stack.append(("[", pos16, i))
             i += 1
             continue
-        if c == "]" and stack and stack[-1][0] == "[":
+        if c == "]" and stack and stack[-1][0] in ("[", "!["):
             if i + 1 >= n or text[i + 1] != "(":
                 raise ParseError(
                     f"Can't find end of a URL at byte offset {_byte_offset(text, i)}"
@@ -374,7 +379,19 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 )
             url = re.sub(r"\\(.)", r"\1", text[i + 2 : end])
             m = re.fullmatch(r"tg://user\?id=(\d+)", url)
-            if m:
+            if stack[-1][0] == "![":
+                emoji = re.fullmatch(r"tg://emoji\?id=(\d+)", url)
+                when = re.fullmatch(r"tg://time\?unix=(\d{1,12})(?:&format=([^&]*))?", url)
+                if emoji:
+                    close("![", "custom_emoji", custom_emoji_id=emoji.group(1))
+                elif when and re.fullmatch(r"r|w?[dD]?[tT]?", when.group(2) or ""):
+                    extra: dict[str, Any] = {"unix_time": int(when.group(1))}
+                    if when.group(2):
+                        extra["date_time_format"] = when.group(2)
+                    close("![", "date_time", **extra)
+                else:
+                    raise ParseError("Invalid custom emoji or date-time URL specified")
+            elif m:
                 close("[", "text_mention", user={"id": int(m.group(1))})
             else:
                 close("[", "text_link", url=url)
@@ -391,7 +408,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
         entities.append({"type": "blockquote", "offset": quote_start, "length": length})
     if stack:
         marker, _, begin = stack[-1]
-        name = "TextUrl" if marker == "[" else names[marker].capitalize()
+        name = "TextUrl" if marker in ("[", "![") else names[marker].capitalize()
         raise ParseError(
             f"Can't find end of {name} entity at byte offset {_byte_offset(text, begin)}"
         )
