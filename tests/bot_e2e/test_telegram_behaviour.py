@@ -196,3 +196,31 @@ async def test_group_texts_name_commands_for_this_bot(bot):
     texts = [m.text or "" for m in emu.sent(group)]
     named = [c for text in texts for c in re.findall(r"/[a-z_]+(?:@\w+)?", text)]
     assert named and all(c.endswith(f"@{emu.bot.username}") for c in named), named
+
+
+async def test_an_edited_reply_in_a_group_changes_that_members_answer_only(bot):
+    emu = bot.emu
+    ann, bob = emu.user(first_name="Ann"), emu.user(first_name="Bob")
+    group = await _group_with_bot(emu, ann)
+    group.add_member(bob)
+    name = emu.bot.username
+    ages = {}
+    for person, country in ((ann, "India"), (bob, "Canada")):
+        await person.send(f"/check@{name}", chat=group)
+        question = await emu.wait_for(lambda m: bool(m.buttons), chat_id=group, timeout=10)
+        await person.press(question, country)
+        ages[person.id] = await emu.wait_for("How old", chat_id=group, timeout=10)
+    answer = await ann.send("33", chat=group, reply_to=ages[ann.id])
+    await emu.wait_for("highest qualification", chat_id=group, timeout=10)
+    await bob.send("41", chat=group, reply_to=ages[bob.id])
+    await emu.wait_for("highest qualification", chat_id=group, timeout=10)
+    await ann.edit(answer, "34")
+    changed = await emu.wait_for("Changed your answer", chat_id=group, timeout=10)
+    assert "34" in changed.text
+    await emu.quiet(0.3)
+    await ann.send(f"/summary@{name}", chat=group)
+    summary = await emu.wait_for("Your answers", chat_id=group, timeout=10)
+    assert "34" in summary.text and "33" not in summary.text and "41" not in summary.text
+    await bob.send(f"/summary@{name}", chat=group)
+    summary = await emu.wait_for("Your answers", chat_id=group, timeout=10)
+    assert "41" in summary.text and "34" not in summary.text
