@@ -2,7 +2,10 @@
 
 Both modes share one async main so startup errors, signals and the clean shutdown are handled
 the same way: on SIGTERM or SIGINT the bot stops taking updates, finishes the ones in hand
-(each commits its answers before replying) and closes the store.
+(each commits its answers before replying; in webhook mode an update still unfinished after
+a while stays in the store's inbox for the next start) and closes the store. In webhook mode
+the server listens before the webhook is set, and start-up calls wait out Telegram's flood
+limit (429 `retry_after`) instead of ending the process.
 """
 
 from __future__ import annotations
