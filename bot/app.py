@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
+from bot.cluster import INBOX_KEY
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, schemes
 from bot.handlers.common import _seconds
@@ -108,7 +109,7 @@ class BotApplication(Application):
 
     async def stop(self) -> None:
         # Webhook updates acknowledged and being handled in the background finish first.
-        inbox = self.bot_data.get("update_inbox")
+        inbox = self.bot_data.get(INBOX_KEY)
         if inbox is not None:
             await inbox.close()
         await super().stop()

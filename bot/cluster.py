@@ -70,6 +70,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BROADCAST_LEASE = "broadcast-sender"
+INBOX_KEY = "update_inbox"  # bot_data: the application's UpdateInbox (see bot/webhook.py)
 DEDUPE_SECONDS = 3600.0  # processed updates are remembered (id and user only) this long
 PURGE_EVERY = 300.0
 CLOSE_SECONDS = 20.0  # on shutdown, how long updates in hand may take to finish

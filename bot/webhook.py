@@ -20,7 +20,6 @@ at scrape time and cached for a few seconds.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -34,7 +33,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from bot.cluster import UpdateInbox
+from bot.cluster import INBOX_KEY, UpdateInbox
 from bot.metrics import METRICS
 from bot.services import SERVICES_KEY
 
@@ -48,9 +47,6 @@ ACTIVE_WINDOW_SECONDS = 3600.0
 
 def webhook_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path or "/"
-
-
-INBOX_KEY = "update_inbox"
 
 
 def update_inbox(application: Application) -> UpdateInbox | None:
@@ -67,7 +63,9 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
     expected = secret.encode()
     svc = application.bot_data.get(SERVICES_KEY)
     inbox = update_inbox(application)
-    shared = svc is not None and getattr(svc.store, "shared", False)
+    if svc is None or inbox is None:
+        raise ValueError("the webhook needs the bot's services (build_application)")
+    shared = bool(svc.store.shared)
     cached: dict[str, object] = {"at": 0.0}
 
     async def receive_update(request: Request) -> Response:
@@ -89,14 +87,7 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
                         extra={"fields": {"bytes": len(body)}})  # fmt: skip
             return Response(status_code=200)
         METRICS.count('bot_webhook_requests_total{result="ok"}')
-        if inbox is not None:
-            await inbox.accept(update, raw)
-        else:  # no store (a bare Application): handled in the background, not stored
-            asyncio.get_running_loop().create_task(
-                application.update_processor.process_update(
-                    update, application.process_update(update)
-                )
-            )
+        await inbox.accept(update, raw)  # stored; handled in the background
         return Response(status_code=200)
 
     async def healthz(_: Request) -> Response:
@@ -114,7 +105,7 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
         return JSONResponse({"ok": ok, "database": database}, status_code=200 if ok else 503)
 
     async def metrics(_: Request) -> Response:
-        if svc is not None and time.monotonic() - float(cached["at"]) > STATS_CACHE_SECONDS:  # type: ignore[arg-type]
+        if time.monotonic() - float(cached["at"]) > STATS_CACHE_SECONDS:  # type: ignore[arg-type]
             cached["at"] = time.monotonic()
             try:
                 await _database_gauges(application, svc)
