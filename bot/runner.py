@@ -72,7 +72,7 @@ async def serve(
             await _serve_webhook(application, settings, stop)
         else:
             assert application.updater is not None
-            await application.bot.delete_webhook()
+            await with_flood_retry(application.bot.delete_webhook, "deleteWebhook")
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             log.info("polling", extra={"fields": {"bot": application.bot.username}})
             await stop.wait()
