@@ -52,6 +52,11 @@ def register_handlers(application: Application) -> None:
     # never reach a handler that keeps a session for their shared sender id.
     as_a_chat = filters.ChatType.GROUPS & filters.SenderChat.ALL & ~filters.IS_AUTOMATIC_FORWARD
     add(MessageHandler(as_a_chat & filters.TEXT, groups.sent_as_a_chat), group=-1)
+    # An edit changes the typed answer it gave (questionnaire.answer_typed); an edited command
+    # or anything else runs nothing again.
+    edited = filters.UpdateType.EDITED_MESSAGE
+    add(MessageHandler(edited & (filters.COMMAND | ~filters.TEXT), fallback.edited_other),
+        group=-1)  # fmt: skip
     add(CommandHandler(["start", "check"], questionnaire.start))
     add(CommandHandler("back", questionnaire.back))
     add(CommandHandler("restart", questionnaire.restart))

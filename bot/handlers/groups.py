@@ -117,8 +117,14 @@ def _command_of(text: str, username: str) -> str | None:
     return m.group(1).lower()
 
 
-@logged("sent_as_a_chat")
 async def sent_as_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handled here and nowhere else (see `_sent_as_a_chat`), except session-free commands."""
+    if await _sent_as_a_chat(update, context):
+        raise ApplicationHandlerStop  # outside `logged`, which would count it as an error
+
+
+@logged("sent_as_a_chat")
+async def _sent_as_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """A group message posted as a chat — an anonymous administrator as the group, or someone
     as their channel. It is nobody in particular: every such sender shares one user id, so it
     must never get a session, a language or a subscription. /settings from the group itself
@@ -129,7 +135,7 @@ async def sent_as_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc = services(context)
     command = _command_of(message.text or "", svc.bot_username)
     if command in SESSION_FREE_COMMANDS:
-        return  # answered as for anyone
+        return False  # answered as for anyone
     if command is not None:
         lang = await current_lang(update, context)
         if command == "settings":
@@ -142,7 +148,7 @@ async def sent_as_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t("btn_check_privately", lang),
                                                                    url=link)]])  # fmt: skip
             await send_screen(update, context, Screen(t("anonymous_sender", lang), keyboard))
-    raise ApplicationHandlerStop  # no typed answers, no hints: there is no one to answer
+    return True  # no typed answers, no hints: there is no one to answer
 
 
 def _without_mention(text: str, username: str) -> str:

@@ -224,3 +224,20 @@ async def test_an_edited_reply_in_a_group_changes_that_members_answer_only(bot):
     await bob.send(f"/summary@{name}", chat=group)
     summary = await emu.wait_for("Your answers", chat_id=group, timeout=10)
     assert "41" in summary.text and "34" not in summary.text
+
+
+async def test_an_edited_command_runs_nothing_again(bot):
+    emu = bot.emu
+    user = emu.user(first_name="Cmd", language_code="en")
+    await user.send("/start")
+    await emu.wait_for("passport", chat_id=user, timeout=10)
+    await user.send("Japan")
+    await emu.wait_for("How old", chat_id=user, timeout=10)
+    command = await user.send("/help")
+    await emu.wait_for("How this works", chat_id=user, timeout=10)
+    await user.edit(command, "/restart")
+    await emu.wait_for("not taken as an answer", chat_id=user, timeout=10)
+    await emu.quiet(0.3)
+    await user.send("/summary")
+    summary = await emu.wait_for("Your answers", chat_id=user, timeout=10)
+    assert "Japan" in summary.text  # not restarted
