@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeDefault,
 )
+from telegram.error import RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -22,8 +25,10 @@ from telegram.ext import (
 
 from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
+from bot.cluster import INBOX_KEY
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
+from bot.handlers.common import _seconds
 from bot.handlers.compare import compare as compare_command
 from bot.handlers.compare import compare_button_pressed
 from bot.ordering import PerUserUpdateProcessor
@@ -36,6 +41,7 @@ from dialogs import QuestionFlow
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 6 * 3600
+T = TypeVar("T")
 
 
 def _pattern(*actions: str) -> str:
@@ -44,6 +50,15 @@ def _pattern(*actions: str) -> str:
 
 def register_handlers(application: Application) -> None:
     add = application.add_handler
+    # Group messages posted as a chat (anonymous admins, channel identities) first: they must
+    # never reach a handler that keeps a session for their shared sender id.
+    as_a_chat = filters.ChatType.GROUPS & filters.SenderChat.ALL & ~filters.IS_AUTOMATIC_FORWARD
+    add(MessageHandler(as_a_chat & filters.TEXT, groups.sent_as_a_chat), group=-1)
+    # An edit changes the typed answer it gave (questionnaire.answer_typed); an edited command
+    # or anything else runs nothing again.
+    edited = filters.UpdateType.EDITED_MESSAGE
+    add(MessageHandler(edited & (filters.COMMAND | ~filters.TEXT), fallback.edited_other),
+        group=-1)  # fmt: skip
     add(CommandHandler(["start", "check"], questionnaire.start))
     add(CommandHandler("back", questionnaire.back))
     add(CommandHandler("restart", questionnaire.restart))
@@ -102,6 +117,13 @@ class BotApplication(Application):
         svc.background.add(asyncio.create_task(_purge_loop(svc)))
         broadcast_setup.start(self)
 
+    async def stop(self) -> None:
+        # Webhook updates acknowledged and being handled in the background finish first.
+        inbox = self.bot_data.get(INBOX_KEY)
+        if inbox is not None:
+            await inbox.close()
+        await super().stop()
+
     async def shutdown(self) -> None:
         svc: Services = self.bot_data[SERVICES_KEY]
         for task in list(svc.background):
@@ -140,7 +162,27 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
     return application  # type: ignore[return-value]
 
 
+FLOOD_RETRIES = 5
+
+
+async def with_flood_retry(call: Callable[[], Awaitable[T]], what: str) -> T:
+    """A start-up call, retried after Telegram's `retry_after` (429): instances starting
+    together hit the flood limit of setMyCommands and setWebhook, and must not crash-loop."""
+    for attempt in range(FLOOD_RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == FLOOD_RETRIES:
+                raise
+            wait = _seconds(exc.retry_after)
+            log.warning("flood limit at start-up", extra={"fields": {"call": what, "wait": wait}})
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
+
+
 async def _set_menus(application: Application) -> None:
+    """Set the command menus, skipping those Telegram already has as they should be (six calls
+    per start otherwise, against a small flood limit)."""
     bot = application.bot
     menus = (
         (BotCommandScopeDefault(), PUBLIC_COMMANDS),
@@ -148,10 +190,22 @@ async def _set_menus(application: Application) -> None:
         (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_COMMANDS),
     )
     for scope, names in menus:
-        await bot.set_my_commands(commands_for("en", names), scope=scope)
         # Telegram keys menus by two-letter code only: "zh" gets Traditional, the script of
         # Hong Kong's government; /language sets an exact per-chat menu for the other script.
-        await bot.set_my_commands(commands_for("zh-hant", names), scope=scope, language_code="zh")
+        for lang, code in (("en", None), ("zh-hant", "zh")):
+            wanted = commands_for(lang, names)
+            current = await with_flood_retry(
+                lambda s=scope, c=code: bot.get_my_commands(scope=s, language_code=c),
+                "getMyCommands",
+            )
+            if [(c.command, c.description) for c in current] == [
+                (c.command, c.description) for c in wanted
+            ]:
+                continue
+            await with_flood_retry(
+                lambda w=wanted, s=scope, c=code: bot.set_my_commands(w, scope=s, language_code=c),
+                "setMyCommands",
+            )
 
 
 async def _purge_loop(svc: Services) -> None:

@@ -4,13 +4,17 @@ Per-user ordering across instances — `UpdateInbox`:
   One user's updates may reach two instances at the same moment. In one process,
   `bot/ordering.py` already runs a user's updates one after another; across processes the
   database does it. Every update is first written to `update_inbox` (its update_id is the key,
-  so a resent update is recognised and acknowledged without running twice). Then the instance
-  tries the user's *drain lock* — a session-level `pg_try_advisory_lock` — and, holding it,
-  processes every pending update of that user in update_id order, including ones that reached
-  another instance (the payload is in the row). The instance that did not get the lock waits
-  until its update is marked done (by whoever processed it) before answering the webhook, so
-  Telegram still only counts an update delivered once its answer is committed; if the lock
-  holder dies, PostgreSQL frees the lock with its connection and the waiting instance drains.
+  so a resent update is recognised and acknowledged without running twice), and the webhook
+  request is answered then (`bot/webhook.py`): handling happens after. The instance tries the
+  user's *drain lock* — a session-level `pg_try_advisory_lock` — and, holding it, processes
+  every pending update of that user in update_id order, including ones that reached another
+  instance (the payload is in the row). The instance that did not get the lock waits until its
+  update is marked done by whoever processed it; if the lock holder dies, PostgreSQL frees the
+  lock with its connection and the waiting instance drains. An update acknowledged by an
+  instance killed before handling it stays pending in the table: `UpdateInbox.recover` (at
+  start and every minute, on every instance) drains users whose oldest pending update is older
+  than that and whose lock is free. SQLite (one process) uses the same table and methods, with
+  the lock in memory.
   An update is taken only once it is `update_order_window_ms` old (by the database's clock): a
   lower update_id sent at the same moment to another instance has that long to be registered
   first. An update older than one already applied (it arrived later than the window) is still
@@ -20,6 +24,11 @@ Per-user ordering across instances — `UpdateInbox`:
   ordering needs the whole update (read the session, reply, commit) to be exclusive, and the
   handlers' transactions stay as they are (synchronous, nothing awaited inside). The drain lock
   uses its own key space (`drain_lock_key`), so nothing else ever waits on it synchronously.
+
+  Exactly once: an update marked done is never run again. One killed in the middle of its
+  handler (after its answer was committed, before it was marked done) runs again after the
+  restart; the handlers are idempotent for that case (a typed answer remembers the message it
+  came from, a button press names the question it answers).
 
 One broadcast sender at a time — `LeasedBroadcastSender`:
   The sender runs only while its instance holds the `broadcast-sender` lease (a row with an
@@ -58,13 +67,13 @@ from bot.store.base import Lease, LeaseLost
 if TYPE_CHECKING:
     from telegram.ext import Application
 
-    from bot.store.postgres import PostgresStore
-
 log = logging.getLogger(__name__)
 
 BROADCAST_LEASE = "broadcast-sender"
+INBOX_KEY = "update_inbox"  # bot_data: the application's UpdateInbox (see bot/webhook.py)
 DEDUPE_SECONDS = 3600.0  # processed updates are remembered (id and user only) this long
 PURGE_EVERY = 300.0
+CLOSE_SECONDS = 20.0  # on shutdown, how long updates in hand may take to finish
 
 
 def instance_name() -> str:
@@ -72,10 +81,12 @@ def instance_name() -> str:
 
 
 class UpdateInbox:
-    """Webhook updates of a shared store go through here (see the module's docstring)."""
+    """Every webhook update goes through here (see the module's docstring): stored, then
+    acknowledged, then handled in the background; works on both stores (SQLite's drain lock is
+    in memory, one process owning the file)."""
 
     def __init__(
-        self, application: Application, store: PostgresStore, *, window: float, poll: float = 0.01
+        self, application: Application, store: Any, *, window: float, poll: float = 0.01
     ) -> None:
         self.application = application
         self.store = store
@@ -83,26 +94,83 @@ class UpdateInbox:
         self.poll = poll
         self._done: dict[int, asyncio.Event] = {}  # waiters in this process, by update_id
         self._next_purge = 0.0
+        self._mine: set[int] = set()  # update_ids being handled by this process
+        self._draining: set[int] = set()  # user keys this process is draining now
+        self._again: set[int] = set()  # ... and that got a new update meanwhile
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    async def handle(self, update: Update, raw: dict[str, Any]) -> None:
-        """Return once the update is processed, here or by another instance."""
-        app = self.application
+    async def accept(self, update: Update, raw: dict[str, Any]) -> None:
+        """Store the update durably and start handling it; returns before the handler runs.
+
+        A resend of an update processed before (or being processed here) is only counted."""
         key = ordering_key(update)
-        if key is None:  # nobody to order by (e.g. a channel post without a chat)
-            await app.update_processor.process_update(update, app.process_update(update))
-            return
+        key = 0 if key is None else key  # nobody to order by (rare): one queue for them all
         if time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + PURGE_EVERY
             with contextlib.suppress(Exception):
                 await self.store.inbox_purge(DEDUPE_SECONDS)
         state, generation = await self.store.inbox_enter(update.update_id, key, json.dumps(raw))
-        if state == "done":
+        if state == "done" or update.update_id in self._mine:
+            if generation is not None:
+                await self.store.inbox_unlock(key, generation)
             METRICS.count("bot_updates_duplicate_total")
             return
+        if key in self._draining:
+            self._again.add(key)  # the drain running here takes it after the current one
+            if generation is not None:  # PostgreSQL's lock is re-entrant: give this one back
+                await self.store.inbox_unlock(key, generation)
+            return
+        self._mine.add(update.update_id)
+        self._spawn(self._handle(update, key, generation))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def recover(self, older_than: float = 0.0) -> int:
+        """Handle updates acknowledged but never processed (their process was killed): drain
+        every user with unprocessed updates older than `older_than` whose lock is free."""
+        users = await self.store.inbox_stale_users(older_than, 1000)
+        for key in users:
+            if key not in self._draining:
+                self._spawn(self._recover_user(key))
+        return len(users)
+
+    async def _recover_user(self, key: int) -> None:
+        generation = await self.store.inbox_try_lock(key)
+        if generation is None:
+            return  # someone is draining this user already
+        try:
+            processed = await self._drain(key, generation)
+        finally:
+            await self.store.inbox_unlock(key, generation)
+        if processed:
+            METRICS.count("bot_updates_recovered_total", len(processed))
+            log.info("recovered updates", extra={"fields": {"count": len(processed)}})
+
+    async def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        """Finish the updates in hand, for up to `timeout` seconds; then stop them (they stay in
+        the inbox, so the next start handles them)."""
+        deadline = time.monotonic() + timeout
+        while self._tasks:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                for task in list(self._tasks):
+                    task.cancel()
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                return
+            await asyncio.wait(list(self._tasks), timeout=left)
+
+    async def _handle(self, update: Update, key: int, generation: int | None) -> None:
+        app = self.application
         work = self._until_done(key, update.update_id, generation)
         try:
             await app.update_processor.process_update(update, work)
+        except Exception:
+            log.exception("update failed", extra={"fields": {"update_id": update.update_id}})
         finally:
+            self._mine.discard(update.update_id)
             if inspect.getcoroutinestate(work) == inspect.CORO_CREATED:
                 work.close()  # never started (cancelled while queued): give the lock back
                 if generation is not None:
@@ -112,7 +180,7 @@ class UpdateInbox:
         store = self.store
         delay = self.poll
         while True:
-            if generation is None:
+            if generation is None and key not in self._draining:
                 generation = await store.inbox_try_lock(key)
             if generation is not None:
                 try:
@@ -135,6 +203,16 @@ class UpdateInbox:
 
     async def _drain(self, key: int, generation: int) -> set[int]:
         """Process the user's pending updates in order; returns the ids processed here."""
+        if key in self._draining:
+            return set()  # this process drains them already (PostgreSQL's lock is re-entrant)
+        self._draining.add(key)
+        try:
+            return await self._drain_locked(key, generation)
+        finally:
+            self._draining.discard(key)
+            self._again.discard(key)
+
+    async def _drain_locked(self, key: int, generation: int) -> set[int]:
         store, app = self.store, self.application
         processed: set[int] = set()
         nxt: tuple[int, str, int | None] | float | None = await store.inbox_done_next(
@@ -142,6 +220,10 @@ class UpdateInbox:
         )
         while True:
             if nxt is None:
+                if key in self._again:  # one came in while the last query ran: look again
+                    self._again.discard(key)
+                    nxt = await store.inbox_done_next(0, key, self.window)
+                    continue
                 return processed
             if isinstance(nxt, float):  # the lowest one is younger than the window
                 await asyncio.sleep(min(nxt, self.window) + 0.001)
@@ -155,6 +237,7 @@ class UpdateInbox:
                 log.warning(
                     "update applied out of order", extra={"fields": {"update_id": update_id}}
                 )
+            self._again.discard(key)
             try:
                 update = Update.de_json(json.loads(payload), app.bot)
                 await app.process_update(update)

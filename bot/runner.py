@@ -2,7 +2,10 @@
 
 Both modes share one async main so startup errors, signals and the clean shutdown are handled
 the same way: on SIGTERM or SIGINT the bot stops taking updates, finishes the ones in hand
-(each commits its answers before replying) and closes the store.
+(each commits its answers before replying; in webhook mode an update still unfinished after
+a while stays in the store's inbox for the next start) and closes the store. In webhook mode
+the server listens before the webhook is set, and start-up calls wait out Telegram's flood
+limit (429 `retry_after`) instead of ending the process.
 """
 
 from __future__ import annotations
@@ -12,16 +15,22 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, with_flood_retry
 from bot.logs import configure_logging
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.cluster import UpdateInbox
+
 log = logging.getLogger(__name__)
+
+RECOVER_AFTER_SECONDS = 60.0
 
 
 def run(settings: Settings) -> int:
@@ -63,7 +72,7 @@ async def serve(
             await _serve_webhook(application, settings, stop)
         else:
             assert application.updater is not None
-            await application.bot.delete_webhook()
+            await with_flood_retry(application.bot.delete_webhook, "deleteWebhook")
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             log.info("polling", extra={"fields": {"bot": application.bot.username}})
             await stop.wait()
@@ -76,7 +85,7 @@ async def serve(
 async def _serve_webhook(application: Application, settings: Settings, stop: asyncio.Event) -> None:
     import uvicorn
 
-    from bot.webhook import build_webhook_app, webhook_path
+    from bot.webhook import build_webhook_app, update_inbox, webhook_path
 
     if not settings.webhook_url or not settings.webhook_secret:
         raise SystemExit("error: BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET")
@@ -92,14 +101,44 @@ async def _serve_webhook(application: Application, settings: Settings, stop: asy
     server = uvicorn.Server(config)
     # uvicorn would take SIGTERM itself and re-raise it once it stops, cutting our shutdown short.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
-    await application.bot.set_webhook(
-        settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-    )
     task = asyncio.create_task(server.serve())
+    # Listen first, then tell Telegram: an update sent before would fail and wait for a resend.
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if task.done():
+        await task  # it could not listen: its error ends the start
+        port = settings.webhook_port
+        raise SystemExit(f"error: the webhook server could not listen on port {port}")
+    await with_flood_retry(
+        lambda: application.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        ),
+        "setWebhook",
+    )
     where = {"listen": settings.webhook_listen, "port": settings.webhook_port}
     log.info("webhook", extra={"fields": where})
+    inbox = update_inbox(application)
+    sweeper = asyncio.create_task(_recover_loop(inbox)) if inbox is not None else None
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
     await task
     stopper.cancel()
+    if sweeper is not None:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+
+
+async def _recover_loop(inbox: UpdateInbox) -> None:
+    """Updates acknowledged by a process killed before it handled them: everything pending at
+    start (SQLite has one process), then every minute what has waited over a minute with its
+    user's drain lock free (an instance that died, with several on PostgreSQL)."""
+    older_than = 0.0
+    while True:
+        try:
+            await inbox.recover(older_than)
+        except Exception:
+            log.exception("update inbox: recovery failed")
+        older_than = RECOVER_AFTER_SECONDS
+        await asyncio.sleep(RECOVER_AFTER_SECONDS)

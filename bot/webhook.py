@@ -1,12 +1,17 @@
 """Webhook mode: our own small ASGI app, so the same server also answers /healthz and /metrics.
 
-Each update is processed before the HTTP response is sent: Telegram only counts an update as
-delivered once the answer it caused is committed, so a crash mid-update means Telegram resends it
-instead of it being lost.
+An update is stored, acknowledged, then handled (issue 12). Telegram keeps one queue per chat
+and sends the next update of that chat only once the previous one was answered; it waits about
+a minute and then resends. Handling before answering would hold a whole chat behind group
+pacing, `retry_after` sleeps or a slow handler, and a resent update could run twice. So each
+update is first written to the store's update inbox (`bot/cluster.py`, on SQLite as on
+PostgreSQL; its update_id is the key, so a resend is recognised and acknowledged without
+running again), the request is answered 200 at once, and the update is handled in the
+background in update_id order per user. A process killed after answering loses nothing: the
+next start handles what the inbox still holds (and, with several instances, another instance
+does within a minute).
 
-With a shared store (PostgreSQL, several instances behind one URL) updates go through
-`bot/cluster.py`'s inbox: one user's updates are applied in update_id order whichever instance
-they reach, and a resent update is acknowledged without running twice.
+A body that can never parse is logged and acknowledged (200): Telegram would resend it all day.
 
 /metrics (Prometheus text): updates by handler and outcome, the handler latency histogram,
 errors, webhook requests, sessions and users, and broadcast progress. Database figures are read
@@ -28,6 +33,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from bot.cluster import INBOX_KEY, UpdateInbox
 from bot.metrics import METRICS
 from bot.services import SERVICES_KEY
 
@@ -43,15 +49,23 @@ def webhook_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path or "/"
 
 
+def update_inbox(application: Application) -> UpdateInbox | None:
+    """The application's update inbox (one per application), or None without a store."""
+    inbox = application.bot_data.get(INBOX_KEY)
+    svc = application.bot_data.get(SERVICES_KEY)
+    if inbox is None and svc is not None:
+        window = svc.settings.update_order_window_ms / 1000 if svc.store.shared else 0.0
+        inbox = application.bot_data[INBOX_KEY] = UpdateInbox(application, svc.store, window=window)
+    return inbox
+
+
 def build_webhook_app(application: Application, path: str, secret: str) -> Starlette:
     expected = secret.encode()
     svc = application.bot_data.get(SERVICES_KEY)
-    inbox = None
-    if svc is not None and getattr(svc.store, "shared", False):
-        from bot.cluster import UpdateInbox
-
-        window = svc.settings.update_order_window_ms / 1000
-        inbox = UpdateInbox(application, svc.store, window=window)
+    inbox = update_inbox(application)
+    if svc is None or inbox is None:
+        raise ValueError("the webhook needs the bot's services (build_application)")
+    shared = bool(svc.store.shared)
     cached: dict[str, object] = {"at": 0.0}
 
     async def receive_update(request: Request) -> Response:
@@ -59,25 +73,25 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
         if not hmac.compare_digest(given, expected):
             return PlainTextResponse("forbidden", status_code=403)
         body = await request.body()
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("too large", status_code=413)
         try:
+            if len(body) > MAX_BODY:
+                raise ValueError("too large")
             raw = json.loads(body)
             update = Update.de_json(raw, application.bot)
-        except (ValueError, TypeError, KeyError):
+            if not isinstance(update.update_id, int):
+                raise TypeError("update_id")
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # Telegram would resend it until it expires; it will never parse better.
             METRICS.count('bot_webhook_requests_total{result="bad"}')
-            return PlainTextResponse("bad update", status_code=400)
+            log.warning("webhook: unreadable update acknowledged and dropped",
+                        extra={"fields": {"bytes": len(body)}})  # fmt: skip
+            return Response(status_code=200)
         METRICS.count('bot_webhook_requests_total{result="ok"}')
-        if inbox is not None:
-            await inbox.handle(update, raw)
-        else:
-            await application.update_processor.process_update(
-                update, application.process_update(update)
-            )
+        await inbox.accept(update, raw)  # stored; handled in the background
         return Response(status_code=200)
 
     async def healthz(_: Request) -> Response:
-        if inbox is None:
+        if not shared:
             return JSONResponse({"ok": application.running})
         # Several instances: one that cannot reach the shared database cannot take updates, so
         # it says so (503) and the load balancer sends them to another.
@@ -91,7 +105,7 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
         return JSONResponse({"ok": ok, "database": database}, status_code=200 if ok else 503)
 
     async def metrics(_: Request) -> Response:
-        if svc is not None and time.monotonic() - float(cached["at"]) > STATS_CACHE_SECONDS:  # type: ignore[arg-type]
+        if time.monotonic() - float(cached["at"]) > STATS_CACHE_SECONDS:  # type: ignore[arg-type]
             cached["at"] = time.monotonic()
             try:
                 await _database_gauges(application, svc)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.handlers.common import is_private, load_session, send_screen, session_key
 from bot.handlers.questionnaire import show_step
@@ -41,6 +43,22 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await send_screen(update, context, Screen(t("unknown_command", session.lang)))
 
 
+async def edited_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited command or non-text message (Telegram sends `edited_message` for every edit):
+    it runs nothing again — an edited /restart must not restart. A private chat is told how to
+    change an answer; a group is not disturbed."""
+    await _edited_other(update, context)
+    raise ApplicationHandlerStop  # outside `logged`, which would count it as an error
+
+
+@logged("edited_other")
+async def _edited_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if is_private(update) and message is not None and message.text:
+        session = await _current_session(update, context)
+        await send_screen(update, context, Screen(t("edit_declined", session.lang)))
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error (never the answers), apologise, and show where the user was."""
     log.error(
@@ -53,9 +71,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if update.effective_user is None:
         return
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        # The handler may have answered the query already: Telegram refuses a second answer
+        # ("query is too old"), and that must not stop the apology.
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer()
+    try:
         session = await _current_session(update, context)
         await send_screen(update, context, Screen(t("internal_error", session.lang)))
         if is_private(update) or update.callback_query is not None:

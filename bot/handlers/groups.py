@@ -1,8 +1,12 @@
 """Groups, supergroups, forum topics and channels: where the bot is, group settings, and typed
 answers (which in a group are replies to the bot's question, or mention it).
 
-With privacy mode on, Telegram gives the bot only commands, replies to its messages and
-messages that mention it — exactly what these handlers listen to.
+With privacy mode on (the default), Telegram gives a bot in a group only commands meant for it
+(`/check@bot`; a bare `/check` only while it was the last bot to post there), replies to its
+messages and service messages — never a plain @mention. So typed answers are replies to the
+bot's question, and every text the bot posts in a group names commands as `/command@bot`. A
+message mentioning the bot reaches it only where it sees everything (privacy mode off, or an
+administrator bot); the mention is then read as a typed answer too.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import time
 
 from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks as cb
 from bot.group_settings import settings_of
@@ -25,6 +29,8 @@ from bot.store import StoredChat
 from bot.texts import t
 from rules.i18n import LANGS, Lang
 
+# The commands that keep nothing about the sender; any other needs a person to belong to.
+SESSION_FREE_COMMANDS = {"help", "about", "privacy", "schemes"}
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 PRESENT_STATUSES = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER,
                     ChatMember.RESTRICTED}  # fmt: skip
@@ -55,7 +61,12 @@ async def track_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     was_present = change.old_chat_member.status in PRESENT_STATUSES
     svc = services(context)
     async with svc.store.transaction() as tx:
-        row = tx.load_chat(chat.id) or StoredChat(chat.id, chat.type)
+        known = tx.load_chat(chat.id)
+        # A group upgraded to a supergroup: its row moved to the new id (`chat_migrated`, which
+        # Telegram's migrate message reaches first), and Telegram then says the bot "joined" the
+        # supergroup. It was there all along: no second intro.
+        was_present = was_present or (known is not None and known.active)
+        row = known or StoredChat(chat.id, chat.type)
         row.type = chat.type
         row.title = chat.title or row.title
         row.active = present
@@ -81,8 +92,63 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         return
     async with services(context).store.transaction() as tx:
-        if tx.load_chat(new) is None or tx.load_chat(old) is not None:
-            tx.move_chat(old, new)
+        before = tx.load_chat(old)
+        if before is not None and before.migrated_to == new:
+            return  # moved already, by the other of the two migrate messages
+        tx.move_chat(old, new)
+
+
+def posted_as_the_group(update: Update) -> bool:
+    """Sent on behalf of the group itself (`from` is GroupAnonymousBot, `sender_chat` the
+    group): only its administrators can do that."""
+    message = update.effective_message
+    return (
+        message is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == message.chat.id
+    )
+
+
+def _command_of(text: str, username: str) -> str | None:
+    """`/name` or `/name@ourbot` → name; None for text or another bot's command."""
+    m = re.match(r"/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?", text)
+    if m is None or (m.group(2) and m.group(2).lower() != username.lower()):
+        return None
+    return m.group(1).lower()
+
+
+async def sent_as_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handled here and nowhere else (see `_sent_as_a_chat`), except session-free commands."""
+    if await _sent_as_a_chat(update, context):
+        raise ApplicationHandlerStop  # outside `logged`, which would count it as an error
+
+
+@logged("sent_as_a_chat")
+async def _sent_as_a_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A group message posted as a chat — an anonymous administrator as the group, or someone
+    as their channel. It is nobody in particular: every such sender shares one user id, so it
+    must never get a session, a language or a subscription. /settings from the group itself
+    is an administrator's; a command that needs a person gets a button that opens the check in
+    a private chat (the bot cannot tell who pressed it until they do)."""
+    message = update.effective_message
+    assert message is not None
+    svc = services(context)
+    command = _command_of(message.text or "", svc.bot_username)
+    if command in SESSION_FREE_COMMANDS:
+        return False  # answered as for anyone
+    if command is not None:
+        lang = await current_lang(update, context)
+        if command == "settings":
+            if posted_as_the_group(update):
+                await settings_command(update, context)
+            else:
+                await send_screen(update, context, Screen(t("settings_admins_only", lang)))
+        else:
+            link = f"https://t.me/{svc.bot_username}?start=check"
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t("btn_check_privately", lang),
+                                                                   url=link)]])  # fmt: skip
+            await send_screen(update, context, Screen(t("anonymous_sender", lang), keyboard))
+    return True  # no typed answers, no hints: there is no one to answer
 
 
 def _without_mention(text: str, username: str) -> str:
@@ -91,7 +157,8 @@ def _without_mention(text: str, username: str) -> str:
 
 @logged("group_text")
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A reply to the bot's question, or a message that mentions the bot, is a typed answer."""
+    """A reply to the bot's question (or, where the bot sees every message, one that mentions
+    it) is a typed answer."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and message.text is not None and user is not None
@@ -148,9 +215,10 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         lang = user_lang(tx, update)
         row = tx.load_chat(chat.id) or StoredChat(chat.id, chat.type, chat.title)
     if is_private(update) or chat.type == ChatType.CHANNEL:
-        await send_screen(update, context, Screen(t("settings_groups_only", lang)))
+        text = t("settings_groups_only", lang, bot=svc.bot_username)
+        await send_screen(update, context, Screen(text))
         return
-    if not await is_chat_admin(context, chat.id, user.id):
+    if not posted_as_the_group(update) and not await is_chat_admin(context, chat.id, user.id):
         await send_screen(update, context, Screen(t("settings_admins_only", lang)))
         return
     await send_screen(update, context, _settings_screen(row, lang, user.id))

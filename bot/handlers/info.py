@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.common import current_lang, send_screen
+from bot.handlers.common import current_lang, is_private, send_screen
 from bot.logs import logged
 from bot.screens import Screen
 from bot.services import services
@@ -15,7 +15,12 @@ from rules import load_catalogue
 
 @logged("help")
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_screen(update, context, Screen(t("help", await current_lang(update, context))))
+    lang = await current_lang(update, context)
+    if is_private(update):
+        text = t("help", lang)
+    else:  # groups: commands named /command@bot (privacy mode)
+        text = t("help_group", lang, bot=services(context).bot_username)
+    await send_screen(update, context, Screen(text))
 
 
 @logged("about")

@@ -44,7 +44,7 @@ from bot.store import SessionKey
 from bot.texts import t
 from bot.views.session import result_input
 from dialogs import QuestionFlow, Session
-from rules.i18n import LANGS
+from rules.i18n import LANGS, Lang
 from rules.profile import today_in_hong_kong
 
 log = logging.getLogger(__name__)
@@ -384,18 +384,35 @@ async def answer_typed(
     flow = svc.flow
     owner = owner_of(update)
     announcement = None
+    message = update.effective_message
+    assert message is not None
+    key = session_key(update)
     async with svc.store.transaction() as tx:
-        session, existed = load_session(tx, flow, session_key(update), update)
+        session, existed = load_session(tx, flow, key, update)
         if must_exist and not existed:
             return False
+        answered = tx.answer_message(key, message.message_id)
+        if update.edited_message is not None:
+            edit = _apply_edit(tx, flow, update, session, answered, text)
+            session = edit.session
+        elif answered is not None:
+            edit = _Edit(session, "again")  # handled before (a resend): not applied twice
+        else:
+            edit = None
         step = flow.step(session)
         reply = None
-        if step.kind == "question" and len(text) <= MAX_ANSWER_CHARS:
+        if edit is None and step.kind == "question" and len(text) <= MAX_ANSWER_CHARS:
             reply = flow.answer(session, text=text)
             if reply.accepted:
                 session = reply.session
                 announcement = _store_step(tx, flow, update, session)
+                tx.save_answer_message(key, message.message_id, step.question.id)
     lang = session.lang
+    if edit is not None:
+        if edit.outcome != "again":
+            await send_screen(update, context, Screen(edit.text(lang)))
+        await show_step(update, context, session)
+        return True
     if step.kind != "question":
         await send_screen(update, context, Screen(t("use_buttons", lang)))
         return True
@@ -412,6 +429,47 @@ async def answer_typed(
     else:
         await show_step(update, context, session, note=reply.message)
     return True
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """What an edited message did: `changed` the answer it had given, `invalid` (the new text
+    does not answer that question), `declined` (it answered nothing that is still there), or
+    `again` (a message handled before)."""
+
+    session: Session
+    outcome: str
+    label: str = ""
+    answer: str = ""
+    problem: str = ""
+
+    def text(self, lang: Lang) -> str:
+        if self.outcome == "changed":
+            return t("edit_changed", lang, label=self.label, answer=self.answer)
+        if self.outcome == "invalid":
+            return t("edit_invalid", lang, label=self.label, problem=self.problem)
+        return t("edit_declined", lang)
+
+
+def _apply_edit(
+    tx, flow: QuestionFlow, update: Update, session: Session, qid: str | None, text: str
+) -> _Edit:
+    """Telegram sends `edited_message` when a person edits a message. If it was a typed answer,
+    the edit changes that answer (later answers are kept); it never answers another question."""
+    if qid is None or qid not in session.answers or len(text) > MAX_ANSWER_CHARS:
+        return _Edit(session, "declined")
+    try:
+        at_question = flow.change(session, qid)
+    except ValueError:
+        return _Edit(session, "declined")
+    label = flow.by_id[qid].label[session.lang]
+    reply = flow.answer(at_question, text=text, key=None)
+    if not reply.accepted or reply.buttons:
+        return _Edit(session, "invalid", label=label, problem=reply.message or "")
+    changed = reply.session
+    _store_step(tx, flow, update, changed)
+    answer = flow.answer_label(qid, changed.answers[qid], changed.lang)
+    return _Edit(changed, "changed", label=label, answer=answer)
 
 
 async def _apply(

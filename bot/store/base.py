@@ -107,6 +107,15 @@ class Transaction(BroadcastTransaction, ABC):
     def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
         """The group (chat id, thread id) the user's private session came from, forgotten."""
 
+    # Typed answers (issue 12): which question a person's message answered, so an edit of that
+    # message changes that answer and a message handled twice is not applied twice.
+    def save_answer_message(self, key: SessionKey, message_id: int, question_id: str) -> None:
+        raise NotImplementedError
+
+    def answer_message(self, key: SessionKey, message_id: int) -> str | None:
+        """The question the message `message_id` of this session answered, if it did."""
+        raise NotImplementedError
+
 
 class Store(ABC):
     """Opened once per process. `transaction()` is the only way to read or write state."""

@@ -190,6 +190,20 @@ MIGRATIONS: list[str] = [
     CREATE INDEX update_inbox_user ON update_inbox (user_key, update_id);
     CREATE INDEX update_inbox_done ON update_inbox (done_at) WHERE done_at IS NOT NULL;
     """,
+    # 3: typed answers by message (issue 12): an edited answer changes the answer it was.
+    """
+    CREATE TABLE answer_messages (
+        chat_id     BIGINT NOT NULL,
+        message_id  BIGINT NOT NULL,
+        user_id     BIGINT NOT NULL,
+        thread_id   BIGINT NOT NULL DEFAULT 0,
+        question_id TEXT   NOT NULL,
+        at          DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX answer_messages_user ON answer_messages (user_id);
+    CREATE INDEX answer_messages_at ON answer_messages (at);
+    """,
 ]
 
 DB_NOW = "extract(epoch from clock_timestamp())"
@@ -210,6 +224,7 @@ ROWS_ABOUT = (
     ("handoffs", "user_id"), ("subscribers", "user_id"), ("subscriber_schemes", "user_id"),
     ("result_matches", "user_id"), ("bot_admins", "user_id"),
     ("broadcast_recipients", "chat_id"), ("audit_log", "admin_id"),
+    ("answer_messages", "user_id"),
 )  # fmt: skip
 
 
@@ -393,6 +408,23 @@ class _PgTransaction(Transaction):
             " created_at=excluded.created_at",
             (user_id, chat_id, thread_id, self._now),
         )
+
+    def save_answer_message(self, key: SessionKey, message_id: int, question_id: str) -> None:
+        self._x(
+            "INSERT INTO answer_messages (chat_id, message_id, user_id, thread_id, question_id,"
+            " at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (chat_id, message_id) DO UPDATE"
+            " SET user_id=excluded.user_id, thread_id=excluded.thread_id,"
+            " question_id=excluded.question_id, at=excluded.at",
+            (key.chat_id, message_id, key.user_id, key.thread_id, question_id, self._now),
+        )
+
+    def answer_message(self, key: SessionKey, message_id: int) -> str | None:
+        row = self._one(
+            "SELECT question_id FROM answer_messages WHERE chat_id=%s AND message_id=%s"
+            " AND user_id=%s AND thread_id=%s",
+            (key.chat_id, message_id, key.user_id, key.thread_id),
+        )
+        return row[0] if row else None
 
     def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
         row = self._one(
@@ -768,6 +800,7 @@ class PostgresStore(Store):
                 (time.time(), PENDING, SKIPPED, user_id),
             )
             x("DELETE FROM handoffs WHERE user_id=%s", (user_id,))
+            x("DELETE FROM answer_messages WHERE user_id=%s", (user_id,))
             x("UPDATE update_inbox SET payload=NULL WHERE user_key=%s AND done_at IS NOT NULL",
               (user_id,))  # fmt: skip
 
@@ -779,6 +812,7 @@ class PostgresStore(Store):
                 (time.time() - older_than_seconds,),
             ).rowcount
             x(f"DELETE FROM update_inbox WHERE done_at < {DB_NOW} - 3600")
+            x("DELETE FROM answer_messages WHERE at < %s", (time.time() - older_than_seconds,))
         return removed
 
     async def count_rows_about(self, user_id: int) -> int:

@@ -148,6 +148,32 @@ MIGRATIONS: list[str] = [
     CREATE INDEX broadcast_recipients_state ON broadcast_recipients (broadcast_id, state, id);
     CREATE INDEX broadcast_recipients_chat ON broadcast_recipients (chat_id);
     """,
+    # 5: the webhook's update inbox (issue 12): an update is stored before it is acknowledged
+    # and handled after; its update_id stays an hour after processing so a resend is recognised.
+    """
+    CREATE TABLE update_inbox (
+        update_id   INTEGER PRIMARY KEY,
+        user_key    INTEGER NOT NULL,
+        payload     TEXT,
+        received_at REAL    NOT NULL,
+        done_at     REAL
+    );
+    CREATE INDEX update_inbox_user ON update_inbox (user_key, update_id);
+    """,
+    # 6: typed answers by message (issue 12): an edited answer changes the answer it was.
+    """
+    CREATE TABLE answer_messages (
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        user_id     INTEGER NOT NULL,
+        thread_id   INTEGER NOT NULL DEFAULT 0,
+        question_id TEXT    NOT NULL,
+        at          REAL    NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX answer_messages_user ON answer_messages (user_id);
+    CREATE INDEX answer_messages_at ON answer_messages (at);
+    """,
 ]
 
 
@@ -246,6 +272,21 @@ class _SqliteTransaction(SqliteBroadcastTransaction, Transaction):
             (user_id, chat_id, thread_id, self._now),
         )
 
+    def save_answer_message(self, key: SessionKey, message_id: int, question_id: str) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, user_id, thread_id,"
+            " question_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (key.chat_id, message_id, key.user_id, key.thread_id, question_id, self._now),
+        )
+
+    def answer_message(self, key: SessionKey, message_id: int) -> str | None:
+        row = self._db.execute(
+            "SELECT question_id FROM answer_messages WHERE chat_id=? AND message_id=?"
+            " AND user_id=? AND thread_id=?",
+            (key.chat_id, message_id, key.user_id, key.thread_id),
+        ).fetchone()
+        return row[0] if row else None
+
     def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
         row = self._db.execute(
             "SELECT chat_id, thread_id FROM handoffs WHERE user_id=?", (user_id,)
@@ -264,11 +305,109 @@ class _SqliteTransaction(SqliteBroadcastTransaction, Transaction):
         return [c for (cid,) in rows if (c := self.load_chat(cid)) is not None]
 
 
-class SqliteStore(Store):
+class SqliteInbox:
+    """The update inbox (see bot/cluster.py), with the same methods as PostgreSQL's.
+
+    One process owns a SQLite file, so the per-user drain lock is a set in memory and its
+    generation never changes.
+    """
+
+    generation = 0
+    _db: sqlite3.Connection | None
+    _drain_locks: set[int]
+
+    def _inbox_db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    async def inbox_enter(
+        self, update_id: int, user_key: int, payload: str
+    ) -> tuple[str, int | None]:
+        """Register an update: (`new` | `pending` | `done`, drain lock generation or None)."""
+        db = self._inbox_db()
+        async with self._lock:  # never inside another coroutine's open transaction
+            inserted = db.execute(
+                "INSERT OR IGNORE INTO update_inbox (update_id, user_key, payload, received_at)"
+                " VALUES (?, ?, ?, ?)",
+                (update_id, user_key, payload, time.time()),
+            ).rowcount
+        if inserted:
+            state = "new"
+        else:
+            row = db.execute(
+                "SELECT done_at IS NOT NULL FROM update_inbox WHERE update_id=?", (update_id,)
+            ).fetchone()
+            state = "done" if row and row[0] else "pending"
+        if state == "done":
+            return state, None
+        return state, await self.inbox_try_lock(user_key)
+
+    async def inbox_try_lock(self, user_key: int) -> int | None:
+        if user_key in self._drain_locks:
+            return None
+        self._drain_locks.add(user_key)
+        return self.generation
+
+    async def inbox_unlock(self, user_key: int, generation: int) -> None:
+        self._drain_locks.discard(user_key)
+
+    async def inbox_done_next(
+        self, update_id: int, user_key: int, window: float
+    ) -> tuple[int, str, int | None] | float | None:
+        """Mark `update_id` processed, then the user's lowest unprocessed update (with the
+        highest processed id), or how long until it is `window` old, or None."""
+        db = self._inbox_db()
+        now = time.time()
+        async with self._lock:
+            db.execute(
+                "UPDATE update_inbox SET done_at=?, payload=NULL"
+                " WHERE update_id=? AND done_at IS NULL",
+                (now, update_id),
+            )
+        row = db.execute(
+            "SELECT update_id, payload, received_at + ? - ?,"
+            " (SELECT MAX(update_id) FROM update_inbox WHERE user_key=? AND done_at IS NOT NULL"
+            " AND update_id<>?)"  # as PostgreSQL's, whose statement sees the table before
+            " FROM update_inbox WHERE user_key=? AND done_at IS NULL"
+            " ORDER BY update_id LIMIT 1",
+            (window, now, user_key, update_id, user_key),
+        ).fetchone()
+        if row is None:
+            return None
+        if row[2] > 0:
+            return float(row[2])
+        return int(row[0]), row[1], row[3]
+
+    async def inbox_is_done(self, update_id: int) -> bool:
+        row = self._inbox_db().execute(
+            "SELECT done_at IS NOT NULL FROM update_inbox WHERE update_id=?", (update_id,)
+        ).fetchone()
+        return bool(row and row[0])
+
+    async def inbox_stale_users(self, older_than: float, limit: int = 100) -> list[int]:
+        """Users with updates left unprocessed for a while (the process died mid-way)."""
+        rows = self._inbox_db().execute(
+            "SELECT DISTINCT user_key FROM update_inbox WHERE done_at IS NULL"
+            " AND received_at <= ? LIMIT ?",
+            (time.time() - older_than, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    async def inbox_purge(self, older_than: float) -> int:
+        """Forget processed updates older than that (they only served to spot resends)."""
+        async with self._lock:
+            return self._inbox_db().execute(
+                "DELETE FROM update_inbox WHERE done_at < ?", (time.time() - older_than,)
+            ).rowcount
+
+
+class SqliteStore(SqliteInbox, Store):
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+        self._drain_locks: set[int] = set()
 
     async def open(self) -> None:
         if self.path != ":memory:":
@@ -333,6 +472,7 @@ class SqliteStore(Store):
             db.execute("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
             forget_broadcast_rows(db, user_id, time.time())
             db.execute("DELETE FROM handoffs WHERE user_id=?", (user_id,))
+            db.execute("DELETE FROM answer_messages WHERE user_id=?", (user_id,))
 
     async def purge_sessions(self, older_than_seconds: float) -> int:
         async with self.transaction():
@@ -340,17 +480,28 @@ class SqliteStore(Store):
                 "DELETE FROM sessions WHERE finished=0 AND updated_at < ?",
                 (time.time() - older_than_seconds,),
             )
+            self._require().execute(
+                "DELETE FROM update_inbox WHERE done_at < ?", (time.time() - 3600,)
+            )
+            self._require().execute(
+                "DELETE FROM answer_messages WHERE at < ?", (time.time() - older_than_seconds,)
+            )
             return cur.rowcount
 
     async def count_rows_about(self, user_id: int) -> int:
         db = self._require()
         total = 0
         about = (("sessions", "user_id"), ("users", "user_id"), ("chats", "chat_id"),
-                 ("handoffs", "user_id"), *BROADCAST_ROWS_ABOUT)  # fmt: skip
+                 ("handoffs", "user_id"), ("answer_messages", "user_id"),
+                 *BROADCAST_ROWS_ABOUT)  # fmt: skip
         for table, column in about:
             total += db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)
             ).fetchone()[0]
+        # an update not yet processed still holds its payload (as on PostgreSQL)
+        total += db.execute(
+            "SELECT COUNT(*) FROM update_inbox WHERE user_key=? AND done_at IS NULL", (user_id,)
+        ).fetchone()[0]
         return total
 
 

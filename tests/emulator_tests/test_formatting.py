@@ -89,3 +89,53 @@ async def test_reply_keyboard_and_scripted_errors() -> None:
         u.block_bot()
         with pytest.raises(ScriptError, match="blocked"):
             await u.send("hi")
+
+
+def test_html_tg_time_as_ptb_writes_it_for_date_time_entities() -> None:
+    """PTB 22's `text_html` writes `<tg-time unix=… format=…>` for a date_time entity (a
+    /broadcast copying one); Telegram accepts it (Bot API, formatting options)."""
+    import datetime as dtm
+
+    from telegram import Message, MessageEntity
+
+    when = dtm.datetime(2026, 3, 1, 9, 30, tzinfo=dtm.UTC)
+    for fmt in ("wDT", None):
+        entity = MessageEntity(MessageEntity.DATE_TIME, 9, 7, unix_time=when,
+                               date_time_format=fmt)  # fmt: skip
+        message = Message(1, when, chat=None, text="Opens on 1 March!",  # type: ignore[arg-type]
+                          entities=[entity])  # fmt: skip
+        html = message.text_html
+        assert "<tg-time" in html
+        text, ents = parse_html(html)
+        assert text == "Opens on 1 March!"
+        want = {"offset": 9, "length": 7, "type": "date_time", "unix_time": int(when.timestamp())}
+        if fmt:
+            want["date_time_format"] = fmt
+        assert ents == [want]
+    assert parse_html('<tg-time unix="1647531900" format="r">soon</tg-time>')[1][0][
+        "date_time_format"] == "r"  # fmt: skip
+    for bad in ('<tg-time format="wDT">x</tg-time>', '<tg-time unix="12" format="rT">x</tg-time>',
+                '<tg-time unix="soon">x</tg-time>'):  # fmt: skip
+        with pytest.raises(ParseError):
+            parse_html(bad)
+
+
+def test_markdown_v2_custom_emoji_and_date_time_as_ptb_writes_them() -> None:
+    import datetime as dtm
+
+    from telegram import Message, MessageEntity
+
+    when = dtm.datetime(2026, 3, 1, 9, 30, tzinfo=dtm.UTC)
+    entity = MessageEntity(MessageEntity.DATE_TIME, 9, 7, unix_time=when, date_time_format="wDT")
+    message = Message(1, when, chat=None, text="Opens on 1 March!",  # type: ignore[arg-type]
+                      entities=[entity])  # fmt: skip
+    text, ents = parse_markdown_v2(message.text_markdown_v2)
+    assert text == "Opens on 1 March!"
+    assert ents == [{"type": "date_time", "offset": 9, "length": 7,
+                     "unix_time": int(when.timestamp()), "date_time_format": "wDT"}]  # fmt: skip
+    assert parse_markdown_v2("![👍](tg://emoji?id=5368324170671202286)")[1][0]["type"] == (
+        "custom_emoji")  # fmt: skip
+    with pytest.raises(ParseError):
+        parse_markdown_v2("![x](https://example.org)")
+    with pytest.raises(ParseError):
+        parse_markdown_v2("wow!")  # a bare ! is still reserved

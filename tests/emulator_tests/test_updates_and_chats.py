@@ -274,3 +274,66 @@ async def test_method_results_are_well_formed_for_ptb(bot_api_core: EmulatorCore
         assert await bot.get_chat_member_count(g.id) == 2
     problems = [p for i, r in enumerate(results) for p in _unknown_fields(r, f"result{i}")]
     assert problems == []
+
+
+def _texts_of(core: EmulatorCore) -> list[str]:
+    return [u["message"]["text"] for u in core.pending if "text" in u.get("message", {})]
+
+
+async def test_privacy_mode_delivers_only_what_the_bot_faq_says(bot_api_core: EmulatorCore) -> None:
+    """Telegram's bot FAQ: with privacy mode a bot gets commands meant for it, a bare /command
+    only if it was the last bot to post in the group, replies to its messages and service
+    messages; no plain @mentions. An admin bot gets everything."""
+    core = bot_api_core
+    ann = core.user(first_name="Ann")
+    other = core.user(first_name="Helper", username="helper_bot", is_bot=True)
+    g = core.group("g", supergroup=True)
+    g.add_member(ann, "creator").add_member(other)
+    g.add_bot(by=ann)
+    name = core.bot.username
+    async with core.make_bot() as bot:
+        await ann.send("/check", chat=g)  # no bot has posted yet: not ours
+        mine = await bot.send_message(g.id, "hello")  # now the bot is the last bot here
+        await ann.send("/check", chat=g)
+        await ann.send(f"hi @{name}", chat=g)  # a plain mention: not delivered
+        await ann.send("chatting", chat=g)
+        await ann.send("an answer", chat=g, reply_to=mine.message_id)
+        await other.send("I am another bot", chat=g)
+        await ann.send("/help", chat=g)  # another bot posted last: not delivered
+        await ann.send(f"/help@{name}", chat=g)
+        await ann.send("/help@helper_bot", chat=g)
+        assert _texts_of(core) == ["/check", "an answer", f"/help@{name}"]
+        assert any("new_chat_members" in u.get("message", {}) for u in core.pending)  # service
+        core.pending.clear()
+        g.set_bot_admin(True)
+        await ann.send(f"hi @{name}", chat=g)
+        await ann.send("chatting", chat=g)
+        assert _texts_of(core)[-2:] == [f"hi @{name}", "chatting"]
+
+
+async def test_forum_general_topic_replies_are_not_topic_messages(
+    bot_api_core: EmulatorCore,
+) -> None:
+    """In a forum, a reply in the General topic carries message_thread_id but not
+    is_topic_message; sending with message_thread_id=1 (General) is refused."""
+    from telegram.error import BadRequest
+
+    core = bot_api_core
+    ann = core.user(first_name="Ann")
+    forum = core.group("f", forum=True)
+    forum.add_member(ann, "creator").add_bot(by=ann)
+    topic = forum.create_topic("Visas")
+    assert topic != 1
+    async with core.make_bot() as bot:
+        question = await bot.send_message(forum.id, "How old are you?")  # in General
+        assert question.message_thread_id is None
+        core.pending.clear()
+        reply = await ann.send("33", chat=forum, reply_to=question.message_id)
+        assert reply.data.get("message_thread_id") == question.message_id
+        assert "is_topic_message" not in reply.data
+        in_topic = await ann.send("/check", chat=forum, thread_id=topic)
+        assert in_topic.data["is_topic_message"] is True
+        with pytest.raises(BadRequest, match="thread not found"):
+            await bot.send_message(forum.id, "x", message_thread_id=1)
+        answer = await bot.send_message(forum.id, "ok", reply_to_message_id=reply.message_id)
+        assert not answer.is_topic_message

@@ -369,3 +369,41 @@ async def test_lease_fencing_and_takeover(store):
     await store.release_lease(taken)
     again = await store.acquire_lease("broadcast", "a", ttl=5)
     assert again is not None and again.token > taken.token
+
+
+# --- typed answers by message (issue 12)
+async def test_answer_messages_remember_which_question_a_message_answered(store):
+    key, other = SessionKey(-100, 7, 3), SessionKey(-100, 8, 3)
+    async with store.transaction() as tx:
+        tx.save_answer_message(key, 41, "age")
+        tx.save_answer_message(key, 42, "education")
+        tx.save_answer_message(key, 42, "income")  # the same message again: the latest wins
+    async with store.transaction() as tx:
+        assert tx.answer_message(key, 41) == "age"
+        assert tx.answer_message(key, 42) == "income"
+        assert tx.answer_message(key, 43) is None
+        assert tx.answer_message(other, 41) is None  # someone else's message id in that chat
+    assert await store.count_rows_about(7) == 2
+    await store.forget_user(7)
+    async with store.transaction() as tx:
+        assert tx.answer_message(key, 41) is None
+    assert await store.count_rows_about(7) == 0
+
+
+async def test_the_update_inbox_recognises_resends_and_keeps_per_user_order(store):
+    assert await store.inbox_enter(12, 7, '{"update_id": 12}') == ("new", store.generation)
+    await store.inbox_unlock(7, store.generation)
+    state, lock = await store.inbox_enter(10, 7, '{"update_id": 10}')
+    assert state == "new" and lock is not None
+    assert await store.inbox_stale_users(0.0) == [7]
+    assert await store.inbox_done_next(0, 7, 0.0) == (10, '{"update_id": 10}', None)
+    # the next one, with the highest id processed before this call (to spot a late update)
+    assert await store.inbox_done_next(10, 7, 0.0) == (12, '{"update_id": 12}', None)
+    assert await store.inbox_is_done(10) and not await store.inbox_is_done(12)
+    assert await store.count_rows_about(7) == 1  # the pending one still holds its payload
+    assert await store.inbox_done_next(12, 7, 0.0) is None
+    await store.inbox_unlock(7, lock)
+    assert (await store.inbox_enter(10, 7, "{}"))[0] == "done"  # a resend: acknowledged only
+    assert await store.inbox_stale_users(0.0) == []
+    assert await store.count_rows_about(7) == 0
+    assert await store.inbox_purge(-1) == 2

@@ -108,7 +108,11 @@ class User:
     def _thread(self, chat: ChatState, thread_id: int | None, reply: MessageRecord | None
                 ) -> int | None:
         if thread_id is None and reply is not None and chat.is_forum:
-            thread_id = reply.thread_id
+            if reply.thread_id in chat.topics:
+                return reply.thread_id
+            # the General topic: a reply carries the replied message's thread, and is not a
+            # topic message
+            return reply.thread_id or reply.message_id
         if thread_id is None and reply is not None and chat.type == "supergroup":
             # replies in ordinary supergroups belong to the replied message's thread
             return reply.thread_id or reply.message_id
@@ -127,24 +131,37 @@ class User:
             return False
         if not core.privacy_mode or chat.bot_member.is_admin:
             return True
+        # Privacy mode (Telegram's bot FAQ): commands meant for this bot (/command@this_bot),
+        # general commands (/command) only if this bot was the last bot to send a message to
+        # the group, replies to its messages, service messages. Plain @mentions are not
+        # delivered.
         text = rec.data.get("text") or rec.data.get("caption") or ""
         reply = rec.data.get("reply_to_message")
         if reply and reply.get("from", {}).get("id") == core.bot.id:
             return True
         uname = (core.bot.username or "").lower()
-        if uname and f"@{uname}" in text.lower():
-            return True
         m = re.match(r"/[A-Za-z0-9_]+(?:@([A-Za-z0-9_]+))?", text)
         if m:
-            return m.group(1) is None or m.group(1).lower() == uname
+            if m.group(1) is not None:
+                return m.group(1).lower() == uname
+            return chat.last_bot_id == core.bot.id
         return False
 
     async def _post(self, chat: ChatState, content: dict[str, Any], reply_to: Any,
-                    thread_id: int | None) -> MessageRecord:
+                    thread_id: int | None, *, anonymous: bool = False) -> MessageRecord:
         reply = self._reply_record(chat, reply_to)
         thread = self._thread(chat, thread_id, reply)
+        sender, sender_chat = self.state, None
+        if anonymous:
+            # An anonymous administrator posts on behalf of the group: `from` is
+            # GroupAnonymousBot, `sender_chat` the group itself (Bot API, Message).
+            member = chat.members.get(self.id)
+            if chat.type not in ("group", "supergroup") or member is None or not member.is_admin:
+                raise ScriptError("only a group's administrators can post anonymously")
+            sender, sender_chat = self.core.anonymous_admin_bot(), chat
         rec = self.core.add_message(
-            chat, content, sender=self.state, reply_to=reply, thread_id=thread
+            chat, content, sender=sender, sender_chat=sender_chat, reply_to=reply,
+            thread_id=thread,
         )
         self.core.mark(chat.id)
         if self._bot_sees(chat, rec):
@@ -161,14 +178,16 @@ class User:
         reply_to: Any = None,
         thread_id: int | None = None,
         entities: list[dict[str, Any]] | None = None,
+        anonymous: bool = False,
     ) -> MessageRecord:
-        """Send a text message (private chat by default). Commands get bot_command entities."""
+        """Send a text message (private chat by default). Commands get bot_command entities.
+        ``anonymous``: an administrator posting as the group (from GroupAnonymousBot)."""
         c = self._target(chat)
         content: dict[str, Any] = {"text": text}
         ents = auto_entities(text) if entities is None else entities
         if ents:
             content["entities"] = ents
-        return await self._post(c, content, reply_to, thread_id)
+        return await self._post(c, content, reply_to, thread_id, anonymous=anonymous)
 
     async def start(self, payload: str | None = None) -> MessageRecord:
         """Open the bot (``t.me/bot?start=payload``): sends ``/start [payload]``. Telegram only
@@ -527,10 +546,13 @@ class Group:
         new_actor.owner = self.owner
         core.mark(self.id)
         core.mark(new.id)
+        new.last_bot_id = self.state.last_bot_id  # the history moves with the group
         old_msg = core.add_message(self.state, {"migrate_to_chat_id": new.id}, sender=by.state)
         self.state.migrated_to = new.id
         if self.state.bot_member.present:
             core.push_update("message", old_msg.data)
+            # Telegram also tells the bot it "joined" the new supergroup (left → its status)
+            _bot_member_update(core, new, by.state, MemberState("left"), new.bot_member)
         new_msg = core.add_message(
             new, {"migrate_from_chat_id": self.id}, sender=None, sender_chat=self.state
         )
@@ -543,6 +565,8 @@ class Group:
         if not self.state.is_forum:
             raise ScriptError("not a forum")
         by = by or self._owner()
+        if self.state.next_message_id == 1:
+            self.state.next_message_id = 2  # 1 is the General topic, never another one's id
         mid = self.state.next_message_id
         self.state.topics[mid] = name
         rec = self.core.add_message(

@@ -60,6 +60,10 @@ DEFAULT_ALLOWED = {
 }
 RATE_LIMITED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 RATE_EXEMPT = {"sendChatAction"}
+# updates Telegram queues per user rather than per chat (WebhookActor's queue id)
+USER_QUEUED = {"callback_query", "inline_query", "chosen_inline_result", "shipping_query",
+               "pre_checkout_query", "poll_answer"}
+ANONYMOUS_ADMIN_ID = 1087968824  # GroupAnonymousBot
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
@@ -83,6 +87,7 @@ class WebhookDelivery:
     status: int | None
     error: str | None
     time: float
+    duration: float = 0.0  # real seconds from the request to its answer (or failure)
 
 
 @dataclass
@@ -110,9 +115,10 @@ class EmulatorCore:
         time_scale: float = 1.0,
         callback_timeout: float = 15.0,
         strict_ampersand: bool = True,
-        webhook_max_attempts: int = 3,
+        webhook_max_attempts: int | None = None,
         webhook_retry_delay: float = 0.05,
-        webhook_timeout: float = 5.0,
+        webhook_max_delay: float = 60.0,
+        webhook_timeout: float = 60.0,
         webhook_concurrency: int = 1,
         record_requests: bool = True,
     ):
@@ -126,7 +132,10 @@ class EmulatorCore:
         self.strict_ampersand = strict_ampersand
         self.webhook_max_attempts = webhook_max_attempts
         self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_max_delay = webhook_max_delay
         self.webhook_timeout = webhook_timeout
+        # how long Telegram keeps resending an update (emulated seconds; Client.cpp)
+        self.webhook_expiry = {"callback_query": 150.0, "*": 86400.0}
         self.webhook_concurrency = webhook_concurrency
         self.record_requests = record_requests
 
@@ -159,6 +168,8 @@ class EmulatorCore:
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_last_error: tuple[int, str] | None = None
         self._webhook_in_flight = 0
+        self._update_born: dict[int, float] = {}  # update_id -> emulated time it was created
+        self._webhook_wake = asyncio.Event()
 
         # inspection
         self.requests: list[RequestRecord] = []
@@ -388,6 +399,8 @@ class EmulatorCore:
             # like Telegram: the allowed_updates in force when the update is created decide
             return update
         self.pending.append(update)
+        self._update_born[update["update_id"]] = self.clock.now()
+        self._webhook_wake.set()
         for fut in self._update_waiters:
             if not fut.done():
                 fut.set_result(None)
@@ -464,80 +477,130 @@ class EmulatorCore:
         if config is not None and not self.closed:
             self._webhook_task = asyncio.get_running_loop().create_task(self._webhook_loop(config))
 
+    @staticmethod
+    def webhook_queue(update: dict[str, Any]) -> tuple[str, int]:
+        """The queue an update waits in, as Telegram's server keeps them: one per chat, one per
+        user for button presses and other updates without a chat."""
+        kind = EmulatorCore.update_kind(update)
+        body = update[kind]
+        if isinstance(body, dict):
+            chat = body.get("chat")
+            if kind in USER_QUEUED or chat is None:
+                user = body.get("from") or body.get("user")
+                if isinstance(user, dict):
+                    return ("user", int(user["id"]))
+            if isinstance(chat, dict):
+                return ("chat", int(chat["id"]))
+        return ("other", 0)
+
     async def _webhook_loop(self, config: dict[str, Any]) -> None:
-        """Deliver pending updates to the webhook: ``webhook_concurrency`` requests at a time
-        (1 = strictly in order; Telegram itself uses up to max_connections in parallel)."""
+        """Deliver pending updates as Telegram does (WebhookActor): one queue per chat (per user
+        for callback queries), one update of a queue in flight at a time, at most
+        ``webhook_concurrency`` requests at once (capped by max_connections). An update that
+        fails or gets no answer within ``webhook_timeout`` emulated seconds is resent after a
+        delay that doubles from ``webhook_retry_delay`` up to ``webhook_max_delay``, while the
+        rest of its queue waits; other queues go on. It is dropped once expired
+        (``webhook_expiry``: 24 h, 150 s for callback queries) or after
+        ``webhook_max_attempts`` (None: no limit)."""
         import httpx
 
         headers = {"Content-Type": "application/json"}
         if config.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = config["secret_token"]
         width = max(1, min(self.webhook_concurrency, int(config.get("max_connections") or 40)))
-        async with httpx.AsyncClient(trust_env=False, timeout=self.webhook_timeout) as client:
-            workers = [
-                asyncio.ensure_future(self._webhook_worker(config, client, headers))
-                for _ in range(width)
-            ]
-            try:
-                await asyncio.gather(*workers)
-            finally:
-                for w in workers:
-                    w.cancel()
-                await asyncio.gather(*workers, return_exceptions=True)
+        busy: set[tuple[str, int]] = set()
+        retry_at: dict[tuple[str, int], float] = {}
+        attempts: dict[int, int] = {}
+        tasks: set[asyncio.Task[None]] = set()
 
-    async def _webhook_worker(self, config: dict[str, Any], client: Any,
-                              headers: dict[str, str]) -> None:
-        import httpx
-
-        while not self.closed and self.webhook is config:
-            if not self.pending:
-                fut = asyncio.get_running_loop().create_future()
-                self._update_waiters.append(fut)
-                await fut
-                continue
-            update = self.pending.popleft()
-            self._webhook_in_flight += 1
+        async def deliver(update: dict[str, Any], queue: tuple[str, int], client: Any) -> None:
+            uid = update["update_id"]
+            status: int | None = None
+            error: str | None = None
+            started = time.monotonic()
             try:
-                for attempt in range(1, self.webhook_max_attempts + 1):
-                    status: int | None = None
-                    error: str | None = None
-                    try:
-                        resp = await client.post(
-                            config["url"],
-                            content=json.dumps(update, ensure_ascii=False).encode("utf-8"),
-                            headers=headers,
-                        )
-                        status = resp.status_code
-                        if not 200 <= status < 300:
-                            error = (f"Wrong response from the webhook: {status} "
-                                     f"{resp.reason_phrase}")
-                    except httpx.TimeoutException:
-                        error = "Read timeout expired"
-                    except httpx.HTTPError as exc:
-                        error = f"Connection refused ({exc.__class__.__name__})"
-                    self.webhook_deliveries.append(
-                        WebhookDelivery(update["update_id"], status, error, self.clock.now())
-                    )
-                    if error is None:
-                        break
-                    self._webhook_last_error = (int(self.clock.time()), error)
-                    if attempt < self.webhook_max_attempts:
-                        await asyncio.sleep(self.webhook_retry_delay * (2 ** (attempt - 1)))
-                else:
-                    log.warning("webhook: giving up on update %s", update["update_id"])
-            except asyncio.CancelledError:
-                if not self.closed:
-                    self.pending.appendleft(update)  # not delivered: keep it
-                raise
+                resp = await client.post(
+                    config["url"],
+                    content=json.dumps(update, ensure_ascii=False).encode("utf-8"),
+                    headers=headers,
+                    timeout=self.clock.real_seconds(self.webhook_timeout),
+                )
+                status = resp.status_code
+                if not 200 <= status < 300:
+                    error = f"Wrong response from the webhook: {status} {resp.reason_phrase}"
+            except httpx.TimeoutException:
+                error = "Read timeout expired"
+            except httpx.HTTPError as exc:
+                error = f"Connection refused ({exc.__class__.__name__})"
             finally:
+                busy.discard(queue)
                 self._webhook_in_flight -= 1
+                self._webhook_wake.set()
+            self.webhook_deliveries.append(WebhookDelivery(
+                uid, status, error, self.clock.now(), time.monotonic() - started))
+            if error is None:
+                self._forget_pending(update)
+                attempts.pop(uid, None)
+                retry_at.pop(queue, None)
+                return
+            self._webhook_last_error = (int(self.clock.time()), error)
+            n = attempts[uid] = attempts.get(uid, 0) + 1
+            kind = self.update_kind(update)
+            expiry = self.webhook_expiry.get(kind, self.webhook_expiry["*"])
+            age = self.clock.now() - self._update_born.get(uid, self.clock.now())
+            delay = min(self.webhook_retry_delay * 2 ** (n - 1), self.webhook_max_delay)
+            limit = self.webhook_max_attempts
+            if (limit is not None and n >= limit) or age + delay > expiry:
+                log.warning("webhook: giving up on update %s", uid)
+                self._forget_pending(update)
+                attempts.pop(uid, None)
+                retry_at.pop(queue, None)
+                return
+            retry_at[queue] = self.clock.now() + delay
+
+        async with httpx.AsyncClient(trust_env=False) as client:
+            try:
+                while not self.closed and self.webhook is config:
+                    self._webhook_wake.clear()
+                    now = self.clock.now()
+                    seen: set[tuple[str, int]] = set()
+                    wake_in = 0.1  # real seconds; short so clock.advance() is noticed
+                    for update in list(self.pending):
+                        if len(busy) >= width:
+                            break
+                        queue = self.webhook_queue(update)
+                        if queue in seen:
+                            continue  # not the head of its queue
+                        seen.add(queue)
+                        if queue in busy:
+                            continue
+                        due = retry_at.get(queue, 0.0)
+                        if due > now:
+                            wake_in = min(wake_in, self.clock.real_seconds(due - now))
+                            continue
+                        busy.add(queue)
+                        self._webhook_in_flight += 1
+                        task = asyncio.ensure_future(deliver(update, queue, client))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._webhook_wake.wait(), max(wake_in, 0.001))
+            finally:
+                for task in list(tasks):
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _forget_pending(self, update: dict[str, Any]) -> None:
+        with contextlib.suppress(ValueError):
+            self.pending.remove(update)
+        self._update_born.pop(update["update_id"], None)
 
     def webhook_info(self) -> dict[str, Any]:
         cfg = self.webhook or {}
         info: dict[str, Any] = {
             "url": cfg.get("url", ""),
             "has_custom_certificate": False,
-            "pending_update_count": len(self.pending) + self._webhook_in_flight,
+            "pending_update_count": len(self.pending),  # in flight ones included
         }
         if cfg:
             info["max_connections"] = cfg.get("max_connections", 40)
@@ -627,7 +690,9 @@ class EmulatorCore:
             data["sender_chat"] = sender_chat.to_dict()
         data["date"] = int(self.clock.time())
         data["chat"] = chat.to_dict(self.users)
-        if thread_id is not None and chat.is_forum:
+        if thread_id is not None and chat.is_forum and thread_id in chat.topics:
+            # a reply in the General topic has a thread id (the replied message's) but is not
+            # a topic message
             data["is_topic_message"] = True
         if reply_to is not None:
             data["reply_to_message"] = {
@@ -635,6 +700,8 @@ class EmulatorCore:
             }
         data.update(content)
         from_bot = sender is not None and sender.id == self.bot.id
+        if sender is not None and sender.is_bot and sender.id != ANONYMOUS_ADMIN_ID:
+            chat.last_bot_id = sender.id
         if reply_markup and "inline_keyboard" in reply_markup:
             data["reply_markup"] = reply_markup
         rec = MessageRecord(
@@ -897,9 +964,11 @@ class EmulatorCore:
         language_code: str | None = "en",
         started: bool = False,
         is_premium: bool | None = None,
+        is_bot: bool = False,
     ) -> Any:
         """A scripted user (created once per id). ``started=True``: already has a chat with
-        the bot, so the bot can message them before they write."""
+        the bot, so the bot can message them before they write. ``is_bot``: another bot in a
+        group (with privacy mode, a bare /command then no longer reaches ours)."""
         from .actors import User
 
         if id is None:
@@ -918,6 +987,7 @@ class EmulatorCore:
             username=username,
             language_code=language_code,
             is_premium=is_premium,
+            is_bot=is_bot,
         )
         self.users[id] = state
         actor = User(self, state)
@@ -925,6 +995,16 @@ class EmulatorCore:
         if started:
             actor.ensure_private_chat()
         return actor
+
+    def anonymous_admin_bot(self) -> UserState:
+        """GroupAnonymousBot: the `from` of messages anonymous administrators post."""
+        state = self.users.get(ANONYMOUS_ADMIN_ID)
+        if state is None:
+            state = self.users[ANONYMOUS_ADMIN_ID] = UserState(
+                id=ANONYMOUS_ADMIN_ID, first_name="Group", username="GroupAnonymousBot",
+                is_bot=True,
+            )
+        return state
 
     def group(
         self,

@@ -44,6 +44,7 @@ HTML_TAGS = {
     "ins",
     "tg-spoiler",
     "tg-emoji",
+    "tg-time",
     "span",
     "pre",
     "code",
@@ -184,6 +185,13 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                 raise ParseError('Tag "span" must have class "tg-spoiler"')
             if tag == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
                 raise ParseError("Custom emoji entity must contain a valid custom emoji identifier")
+            if tag == "tg-time":
+                # <tg-time unix="1647531900" format="wDT">…</tg-time> (Bot API, formatting
+                # options): a Unix time, and an optional format matching r|w?[dD]?[tT]?
+                if not re.fullmatch(r"\d{1,12}", attrs.get("unix", "")):
+                    raise ParseError("Date-time entity must contain a valid Unix time")
+                if not re.fullmatch(r"r|w?[dD]?[tT]?", attrs.get("format", "")):
+                    raise ParseError("Invalid date-time entity format specified")
             stack.append((tag, pos16, attrs, begin))
             continue
         # end tag
@@ -216,6 +224,10 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                 ent.update(type="text_link", url=href)
         elif open_tag == "tg-emoji":
             ent.update(type="custom_emoji", custom_emoji_id=attrs["emoji-id"])
+        elif open_tag == "tg-time":
+            ent.update(type="date_time", unix_time=int(attrs["unix"]))
+            if attrs.get("format"):
+                ent["date_time_format"] = attrs["format"]
         elif open_tag == "blockquote":
             ent["type"] = "expandable_blockquote" if "expandable" in attrs else "blockquote"
         elif open_tag == "code" and stack and stack[-1][0] == "pre":
@@ -344,11 +356,16 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 stack.append((marker, pos16, i))
             i += len(marker)
             continue
+        if c == "!" and i + 1 < n and text[i + 1] == "[":
+            # ![👍](tg://emoji?id=…) and ![text](tg://time?unix=…&format=…) (Bot API)
+            stack.append(("![", pos16, i))
+            i += 2
+            continue
         if c == "[":
             stack.append(("[", pos16, i))
             i += 1
             continue
-        if c == "]" and stack and stack[-1][0] == "[":
+        if c == "]" and stack and stack[-1][0] in ("[", "!["):
             if i + 1 >= n or text[i + 1] != "(":
                 raise ParseError(
                     f"Can't find end of a URL at byte offset {_byte_offset(text, i)}"
@@ -362,7 +379,19 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 )
             url = re.sub(r"\\(.)", r"\1", text[i + 2 : end])
             m = re.fullmatch(r"tg://user\?id=(\d+)", url)
-            if m:
+            if stack[-1][0] == "![":
+                emoji = re.fullmatch(r"tg://emoji\?id=(\d+)", url)
+                when = re.fullmatch(r"tg://time\?unix=(\d{1,12})(?:&format=([^&]*))?", url)
+                if emoji:
+                    close("![", "custom_emoji", custom_emoji_id=emoji.group(1))
+                elif when and re.fullmatch(r"r|w?[dD]?[tT]?", when.group(2) or ""):
+                    extra: dict[str, Any] = {"unix_time": int(when.group(1))}
+                    if when.group(2):
+                        extra["date_time_format"] = when.group(2)
+                    close("![", "date_time", **extra)
+                else:
+                    raise ParseError("Invalid custom emoji or date-time URL specified")
+            elif m:
                 close("[", "text_mention", user={"id": int(m.group(1))})
             else:
                 close("[", "text_link", url=url)
@@ -379,7 +408,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
         entities.append({"type": "blockquote", "offset": quote_start, "length": length})
     if stack:
         marker, _, begin = stack[-1]
-        name = "TextUrl" if marker == "[" else names[marker].capitalize()
+        name = "TextUrl" if marker in ("[", "![") else names[marker].capitalize()
         raise ParseError(
             f"Can't find end of {name} entity at byte offset {_byte_offset(text, begin)}"
         )

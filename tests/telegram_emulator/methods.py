@@ -109,6 +109,7 @@ def thread_target(chat: ChatState, p: Params, reply: MessageRecord | None) -> in
             return reply.thread_id or reply.message_id
         return None
     if chat.is_forum:
+        # 1 is the General topic: Telegram refuses it as message_thread_id (send without one)
         if tid not in chat.topics:
             raise bad_request("message thread not found")
         return tid

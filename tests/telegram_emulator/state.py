@@ -109,6 +109,7 @@ class ChatState:
     topics: dict[int, str] = field(default_factory=dict)
     pinned: list[int] = field(default_factory=list)
     reply_keyboard: dict[str, Any] | None = None
+    last_bot_id: int | None = None  # the last bot that sent a message here (privacy mode)
 
     def to_dict(self, users: dict[int, UserState] | None = None) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "type": self.type}
