@@ -26,6 +26,16 @@ EDUCATION_RANK: dict[str, int] = {
     "master": 3,
     "doctorate": 4,
 }
+TechnicalTrade = Literal[
+    "new_industrialisation_technician",
+    "nurse",
+    "aircraft_maintenance_technician",
+    "marine_services_technician",
+    "it_technician",
+    "lift_escalator_technician",
+    "bim_coordinator",
+    "electrical_technician",
+]
 
 Years = Annotated[float, Field(ge=0, le=80)]
 Money = Annotated[float, Field(ge=0, le=1e13)]
@@ -78,6 +88,13 @@ class Profile(BaseModel):
     net_assets_hkd: Money | None = None
     investment_hkd: Money | None = None
     business_plan: bool | None = None
+    bachelor_full_time: bool | None = None
+    technical_trade: TechnicalTrade | None = None
+    meets_trade_list_requirements: bool | None = None
+    vpas_programme: bool | None = None
+    vtc_intake_year: str | None = None
+    vtc_graduated_on: date | None = None
+    iang_granted: bool | None = None
 
     @field_validator("nationality", mode="before")
     @classmethod
