@@ -57,6 +57,10 @@ def run_session(
             key, text = "result", None
         elif step.question is not None and not step.buttons:
             key, text = None, str(rng.randint(18, 60))
+        elif step.question is not None and step.question.kind == "multi":
+            # a checklist: the adapter keeps the ticks; Done submits them in one step
+            lines = len(step.question.checklist)
+            key, text = flow.checklist_key(i for i in range(lines) if rng.random() < 0.4), None
         else:
             choices = [b.key for b in step.buttons if b.key not in SKIP_KEYS]
             key, text = rng.choice(choices), None

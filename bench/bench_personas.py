@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.dialogs.personas import Persona, load_personas, walk_persona  # noqa: E402
+from tests.dialogs.personas import Persona, load_personas, walk_persona
 
 
 def result_length(walk_result: object, lang: str) -> int:

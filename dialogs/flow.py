@@ -302,9 +302,7 @@ class QuestionFlow:
         self.index: dict[str, int] = {q.id: i for i, q in enumerate(self.questions)}
         self.conditions: dict[str, Condition] = dict(conditions)
         # Checklist lines read by conditions like question ids: line id -> its checklist.
-        self._parent: dict[str, str] = {
-            o.id: q.id for q in self.questions for o in q.checklist
-        }
+        self._parent: dict[str, str] = {o.id: q.id for q in self.questions for o in q.checklist}
         self._multi = frozenset(q.id for q in self.questions if q.kind == "multi")
         self.texts = texts
         self.skip_by_rules = skip_by_rules
@@ -834,13 +832,16 @@ class QuestionFlow:
         if all(w.isdigit() for w in words) and words:
             picked = {int(w) for w in words} - {0}
             if all(1 <= n <= len(q.checklist) for n in picked):
-                return self._accept(session, q, self._checklist_answer(q, sum(
-                    1 << (n - 1) for n in picked)))
-        if normalise(text) in {normalise(w) for w in self.texts.get(
-                "checklist_none_words", session.lang).split("|")}:
+                return self._accept(
+                    session, q, self._checklist_answer(q, sum(1 << (n - 1) for n in picked))
+                )
+        if normalise(text) in {
+            normalise(w) for w in self.texts.get("checklist_none_words", session.lang).split("|")
+        }:
             return self._accept(session, q, "")
-        return Reply(session, False, self.texts.get("error_checklist", session.lang,
-                                                    n=len(q.checklist)))
+        return Reply(
+            session, False, self.texts.get("error_checklist", session.lang, n=len(q.checklist))
+        )
 
     def option_value(self, qid: str, key: str) -> AnswerValue:
         """The value an option button's key stands for (choice and bool questions)."""
@@ -1215,8 +1216,9 @@ class QuestionFlow:
                         }
                         for o in q.checklist
                     ],
-                    "done": {"label": {lang: self.texts.get("checklist_done", lang)
-                                       for lang in LANGS}},
+                    "done": {
+                        "label": {lang: self.texts.get("checklist_done", lang) for lang in LANGS}
+                    },
                 }
                 if q.id in self.conditions:
                     multi["when"] = q.when

@@ -199,6 +199,13 @@ class Question(BaseModel):
         return [Option(value=None, label=null_label)] if self.dont_know else []
 
     @property
+    def fields(self) -> tuple[str, ...]:
+        """The profile fields this question sets: a checklist's lines', or its own field."""
+        if self.kind == "multi":
+            return tuple(o.field for o in self.checklist)
+        return (self.field,) if self.field else ()
+
+    @property
     def allows_null(self) -> bool:
         return any(o.value is None for o in self.export_options()) if self.picker is None else False
 

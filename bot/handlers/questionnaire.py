@@ -35,6 +35,7 @@ from bot.screens import (
     Screen,
     answered_screen,
     choices_screen,
+    parse_toggle,
     question_screen,
     result_screens,
     summary_screen,
@@ -186,7 +187,7 @@ async def show_step(
             await _announce(context, announcement, user.first_name)
         return
     lang = session.lang
-    if step.kind == "question" and step.question and step.question.field in SENSITIVE_FIELDS:
+    if step.kind == "question" and step.question and SENSITIVE_FIELDS & set(step.question.fields):
         key = session_key(update)
         button = InlineKeyboardButton(
             t("btn_continue_privately", lang),
@@ -307,11 +308,24 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     stale = False
     choices = None
     announcement = None
+    ticks = None
     async with svc.store.transaction() as tx:
         session, _ = load_session(tx, flow, session_key(update), update)
         state_before = flow.state_of(session)
         if data is None or data.revision != session.revision:
             stale = True
+        elif (
+            data.action == cb.ANSWER
+            and data.arg1 == state_before
+            and _is_checklist(flow, state_before)
+            and (toggle := parse_toggle(data.arg2)) is not None
+        ):
+            # A checklist line: only the keyboard changes; the ticks are submitted by Done.
+            line, mask = toggle
+            if 0 <= line < len(flow.by_id[state_before].checklist):
+                ticks = mask ^ (1 << line)
+            else:
+                stale = True
         elif data.action == cb.ANSWER and data.arg1 == state_before:
             reply = flow.answer(session, key=data.arg2)
             if reply.accepted:
@@ -345,6 +359,10 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await show_step(update, context, session)
         return
     await query.answer()
+    if ticks is not None:
+        step = flow.step(session)
+        await edit_screen(update, context, question_screen(step, lang, owner, mask=ticks))
+        return
     if choices is not None:
         message, buttons = choices
         current = flow.step(session)
@@ -358,6 +376,11 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await show_step(update, context, session, note=note, announcement=announcement)
         return
     await show_step(update, context, session, note=note, edit=True, announcement=announcement)
+
+
+def _is_checklist(flow: QuestionFlow, state: str) -> bool:
+    question = flow.by_id.get(state)
+    return question is not None and question.kind == "multi"
 
 
 def _navigate(flow: QuestionFlow, session: Session, action: str) -> tuple[Session, bool]:

@@ -54,9 +54,7 @@ def load_personas() -> list[Persona]:
     for path in sorted(CASES.glob("*.yaml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         out.append(Persona(path.stem, raw["as_of"], dict(raw["profile"])))
-    out.append(
-        Persona(NOT_SURE_NAME, date(2026, 11, 25), {"nationality": "IN", "age": 30}, True)
-    )
+    out.append(Persona(NOT_SURE_NAME, date(2026, 11, 25), {"nationality": "IN", "age": 30}, True))
     return out
 
 
@@ -93,7 +91,9 @@ def goal_of(persona: Persona) -> str | None:
     return "offer" if persona.profile.get("job_offer") is True else None
 
 
-def _key_for(flow: QuestionFlow, session: Session, persona: Persona) -> tuple[str | None, str | None]:
+def _key_for(
+    flow: QuestionFlow, session: Session, persona: Persona
+) -> tuple[str | None, str | None]:
     step = flow.step(session)
     q = step.question
     assert q is not None
@@ -115,9 +115,9 @@ def _key_for(flow: QuestionFlow, session: Session, persona: Persona) -> tuple[st
         value = False  # a yes/no fact everyone knows (born abroad): left empty, read as no
     if q.kind in ("bool", "choice"):
         for b in step.buttons:
-            if b.key.isdigit() and flow.option_value(q.id, b.key) == value:
-                if type(flow.option_value(q.id, b.key)) is type(value):
-                    return b.key, None
+            option = flow.option_value(q.id, b.key) if b.key.isdigit() else None
+            if option == value and type(option) is type(value):
+                return b.key, None
         raise AssertionError(f"{persona.name}: no option {value!r} on {q.id}")
     if isinstance(value, date):
         return None, value.isoformat()
