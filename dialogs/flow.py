@@ -817,7 +817,7 @@ class QuestionFlow:
         if not key or key[0] != "m" or len(key) > 9:
             return None
         try:
-            return int(key[1:], 16)
+            return int(key[1:] or "0", 16)  # "m" alone: Done with nothing ticked
         except ValueError:
             return None
 

@@ -15,10 +15,6 @@ def _at_facts(flow: QuestionFlow) -> Session:
     session = press(flow, session, "5")  # goal: not sure
     session = press(flow, session, "c:US")
     session = flow.answer(session, text="30").session
-    step = flow.step(session)
-    assert step.state == "education"
-    null = next(b.key for b in step.buttons if flow.option_value("education", b.key) is None)
-    session = press(flow, session, null)
     assert flow.step(session).state == "facts"
     return session
 
@@ -73,13 +69,18 @@ def test_bad_mask_is_refused(flow: QuestionFlow) -> None:
     n = len(flow.by_id["facts"].checklist)
     assert not flow.answer(_at_facts(flow), key=f"m{1 << n:x}").accepted
     assert not flow.answer(_at_facts(flow), key="mzz").accepted
+    assert flow.answer(_at_facts(flow), key="m").accepted  # Done alone: nothing ticked
 
 
 def test_a_line_reads_in_later_conditions(flow: QuestionFlow) -> None:
     q = flow.by_id["facts"]
     offer = [line.id for line in q.checklist].index("offer")
     session = press(flow, _at_facts(flow), flow.checklist_key([offer]))
-    assert flow.step(session).state == "offer_fit"
+    step = flow.step(session)
+    assert step.state == "education"
+    null = next(b.key for b in step.buttons if flow.option_value("education", b.key) is None)
+    assert flow.step(press(flow, session, null)).state != "offer_fit"  # asked after work, income
+    assert "offer_fit" in flow.conditions and "offer" in flow.conditions["offer_fit"].reads
 
 
 def test_export_shape(flow: QuestionFlow) -> None:
