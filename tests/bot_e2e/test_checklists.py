@@ -71,10 +71,7 @@ async def test_toggle_untoggle_and_done_in_one_message(bot):
 
 async def test_done_with_nothing_ticked_is_an_answer(bot):
     emu = bot.emu
-    user = emu.user(first_name="Uma", language_code="zh-HK")
-    await user.send("/language")
-    picker = await emu.wait_for("language", chat_id=user)
-    await user.press(picker, "English")
+    user = emu.user(first_name="Uma", language_code="en")
     facts = await _to_facts(emu, user)
     await user.press(facts, "Done")
     after = await next_screen(emu, user)
@@ -93,7 +90,7 @@ async def test_a_stranger_cannot_tick_someone_elses_checklist(bot):
     group.add_bot(by=ann)
     await emu.wait_for("I check which Hong Kong", chat_id=group)
     # The Mainland checklist stays in the group (the facts one holds a sensitive line).
-    facts = await _to_facts(emu, ann, chat=group, target="cn_facts", nationality="China")
+    facts = await _to_facts(emu, ann, chat=group, target="cn_facts", nationality="China (Mainland)")
     before = labels(facts)
     await cat.press(facts, before[0])
     answer = await emu.wait_for_call("answerCallbackQuery")
