@@ -47,7 +47,25 @@ async def next_screen(emu: BotApiEmulator, user: User) -> MessageRecord:
     return await emu.wait_for(lambda m: bool(m.buttons), chat_id=user, timeout=10)
 
 
+def not_sure(qid: str, lang: str = "en") -> str:
+    """The label of a question's "don't know" option (value null in the export)."""
+    return next(o["label"][lang] for o in QUESTIONS[qid]["options"] if o["value"] is None)
+
+
+async def past_goal(emu: BotApiEmulator, user: User, lang: str = "en") -> MessageRecord:
+    """Answer the opening question (the person's goal) with "not sure"; returns the next
+    question (the nationality), which replaces it in the same message."""
+    goal = await emu.wait_for(
+        lambda m: bool(m.buttons) and (q := question_of(m, lang)) is not None and q["id"] == "goal",
+        chat_id=user,
+    )
+    await user.press(goal, not_sure("goal", lang))
+    return await emu.wait_for(QUESTIONS["nationality"]["prompt"][lang], chat_id=user)
+
+
 def default_answer(q: dict[str, Any], lang: str) -> str:
+    if q["kind"] == "multi":  # a checklist: Done with nothing ticked
+        return q["done"]["label"][lang]
     unknown = [o for o in q["options"] if o["value"] is None]
     if q["kind"] in {"choice", "bool"}:
         if q["id"] == "nationality":
