@@ -304,6 +304,14 @@ class QuestionFlow:
         # Checklist lines read by conditions like question ids: line id -> its checklist.
         self._parent: dict[str, str] = {o.id: q.id for q in self.questions for o in q.checklist}
         self._multi = frozenset(q.id for q in self.questions if q.kind == "multi")
+        self._lines: dict[tuple[str, Any], dict[str, bool]] = {}  # a checklist answer's lines
+        # The checklist lines some condition reads: the progress estimate depends on those only.
+        read_ids = set().union(*(c.reads for c in self.conditions.values()))
+        self._lines_read: dict[str, tuple[str, ...]] = {
+            q.id: tuple(o.id for o in q.checklist if o.id in read_ids)
+            for q in self.questions
+            if q.kind == "multi"
+        }
         self.texts = texts
         self.skip_by_rules = skip_by_rules
         self.version = hashlib.sha256(version_source.encode()).hexdigest()[:8]
@@ -524,9 +532,13 @@ class QuestionFlow:
         (true when ticked) as well."""
         values[qid] = self.value_of(qid, answer)
         if qid in self._multi:
-            ticked = set(answer.split(",")) if isinstance(answer, str) and answer else set()
-            for opt in self.by_id[qid].checklist:
-                values[opt.id] = opt.id in ticked
+            lines = self._lines.get((qid, answer))
+            if lines is None:
+                ticked = set(answer.split(",")) if isinstance(answer, str) and answer else set()
+                lines = {opt.id: opt.id in ticked for opt in self.by_id[qid].checklist}
+                if len(self._lines) < 65_536:
+                    self._lines[(qid, answer)] = lines
+            values.update(lines)
 
     def _values(self, answers: Mapping[str, AnswerValue], before: int | None = None) -> dict:
         index = self.index
@@ -545,10 +557,15 @@ class QuestionFlow:
         if self.skip_by_rules:
             return self._values(answers, before)
         index = self.index
+        multi = self._multi
+        value_of = self.value_of
         values: dict[str, Any] = {}
         for k in self._reads:
             if k in answers and index[k] < before:
-                self._put(values, k, answers[k])
+                if k in multi:
+                    self._put(values, k, answers[k])
+                else:
+                    values[k] = value_of(k, answers[k])
         return values
 
     def _profile_from_values(self, values: Mapping[str, Any], as_of: date | None = None) -> Profile:
@@ -602,7 +619,10 @@ class QuestionFlow:
                 if state in (SUMMARY, RESULT):
                     return state
                 if state in answers:
-                    self._put(values, state, answers[state])
+                    if state in self._multi:
+                        self._put(values, state, answers[state])
+                    else:
+                        values[state] = self.value_of(state, answers[state])
                     visited.append(state)
                     self._fire(cursor)
                     continue
@@ -1095,6 +1115,9 @@ class QuestionFlow:
             v = answers.get(r)
             if r in self._coarse and v is not None and v not in self._coarse[r]:
                 v = "ZZ"  # a country the conditions do not name: all such read alike
+            elif r in self._multi and isinstance(v, str) and v:
+                ticked = v.split(",")  # only the lines some condition reads
+                v = ",".join(i for i in self._lines_read[r] if i in ticked)
             read_values.append(v)
         read = tuple(read_values)
         return index, index + self._remaining(pos, read, later, matter)
@@ -1108,8 +1131,12 @@ class QuestionFlow:
     ) -> int:
         reads = self._reads_before[pos]
         values: dict[str, Any] = {}
+        multi = self._multi
         for r, v in zip(reads, read, strict=True):
-            self._put(values, r, v)
+            if r in multi:
+                self._put(values, r, v)
+            else:
+                values[r] = self.value_of(r, v)
         if matter is None:
             count = self._always_after[pos]
             for cond, ids in self._conditional_after[pos]:

@@ -47,9 +47,7 @@ def test_chat_to_a_result_through_stdin() -> None:
 
 
 def test_chat_in_traditional_chinese_with_back_restart_and_quit() -> None:
-    done = run_chat(
-        ["1", "1", "back", "restart", "6", "越南", "垃圾", "quit"], "--lang", "zh-hant"
-    )
+    done = run_chat(["1", "1", "back", "restart", "6", "越南", "垃圾", "quit"], "--lang", "zh-hant")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "你持有哪個國家或地區的護照？" in out
