@@ -14,12 +14,13 @@ MAX_BYTES = 64
 
 ANSWER = "a"  # ARG1 = state (question id), ARG2 = button key
 CHANGE = "c"  # ARG1 = question id
-NAV = "n"  # ARG1 = back | restart | summary | current
+JUMP = "j"  # ARG1 = question id not yet answered ("see my result now": answer just that)
+NAV = "n"  # ARG1 = back | restart | summary | current | now
 LANGUAGE = "l"  # ARG1 = language
 FORGET = "f"  # ARG1 = yes | no
 SCHEME = "s"  # ARG1 = scheme id, "list" or "check"
 GROUP_SETTINGS = "g"  # ARG1 = lang | results | quiet, ARG2 = the new value
-ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS}
+ACTIONS = {ANSWER, CHANGE, JUMP, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS}
 BROADCAST = "b"  # REVISION = job id; ARG1 = aud|menu|when|ok|no|pause|resume|cancel|resend
 SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
 ACTIONS |= {BROADCAST, SUBSCRIBE}

@@ -14,7 +14,7 @@ from bot import callbacks as cb
 from bot.broadcast.schemes import result_subscribe_row
 from bot.render import render_result
 from bot.texts import t
-from dialogs import Button, QuestionFlow, Session, Step
+from dialogs import Button, Provisional, QuestionFlow, Session, Step
 from rules.i18n import Lang
 from rules.results import Evaluation
 
@@ -130,9 +130,45 @@ def question_screen(
         rows = checklist_buttons(step, owner, mask)
     else:
         rows = _rows(answer_buttons(step.buttons, step.state, step.revision, owner, step.selected))
+    if step.can_see_now and owner is None:  # in groups a result is never shown in the chat
+        rows.append([nav_button("now", "btn_see_now", lang, step.revision, owner)])
     if step.can_go_back:
         rows.append([nav_button("back", "btn_back", lang, step.revision, owner)])
     return Screen("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def provisional_screens(
+    provisional: Provisional,
+    session: Session,
+    current: str,
+    owner: int | None,
+    *,
+    today=None,
+    stale_days: int = 180,
+) -> list[Screen]:
+    """ "See my result now": the result so far, marked as provisional, then one button per
+    question that would settle a possible scheme (and one to carry on). Not a finished result:
+    no summary, restart or subscribe buttons."""
+    lang = session.lang
+    parts = render_result(provisional.evaluation, lang, today=today, stale_days=stale_days)
+    screens = [Screen(t("provisional_heading", lang))] + [Screen(p) for p in parts]
+    by_question: dict[str, tuple[str, list[str]]] = {}
+    for s in provisional.settle:
+        names = by_question.setdefault(s.question_id, (s.label, []))[1]
+        if s.short_name not in names:
+            names.append(s.short_name)
+    rows = []
+    for qid, (label, names) in by_question.items():
+        text = t("btn_settle", lang, label=label, schemes=", ".join(names))
+        if qid == current:
+            data = cb.Callback(cb.NAV, owner, session.revision, "current")
+        else:
+            data = cb.Callback(cb.JUMP, owner, session.revision, qid)
+        rows.append([InlineKeyboardButton(text, callback_data=data.encode())])
+    rows.append([nav_button("current", "btn_carry_on", lang, session.revision, owner)])
+    key = "provisional_settle" if provisional.settle else "provisional_none"
+    screens.append(Screen(t(key, lang), InlineKeyboardMarkup(rows)))
+    return screens
 
 
 def choices_screen(

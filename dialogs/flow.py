@@ -62,6 +62,7 @@ from rules.profile import Profile, today_in_hong_kong
 SUMMARY = "summary"
 RESULT = "result"
 SESSION_FORMAT = 1
+SEE_NOW_FROM = 3  # "see my result now" from the third question on
 EARLIEST_DATE = date(1940, 1, 1)
 
 StepKind = Literal["question", "summary", "result"]
@@ -91,6 +92,8 @@ class Session(BaseModel):
     history: list[str] = Field(default_factory=list)
     state: str | None = None
     flow_version: str = ""
+    # Set while answering a question picked from "see my result now": where to go on from.
+    resume: str | None = None
 
     @field_validator("answers")
     @classmethod
@@ -159,6 +162,8 @@ class Step:
     current: str | None
     can_go_back: bool
     question: Question | None
+    # From the third question on: "see my result now" may be offered (`flow.provisional`).
+    can_see_now: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +176,26 @@ class Reply:
     accepted: bool
     message: str | None = None
     buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    """A scheme still possible and the one question that would settle it."""
+
+    scheme: str  # "GEP", "TTPS/B", ...
+    short_name: str
+    question_id: str
+    label: str  # the question's label in the session's language
+
+
+@dataclass(frozen=True, slots=True)
+class Provisional:
+    """The result so far ("see my result now"): the evaluation of the answers given, and for
+    each possible scheme the next question that would settle it. The session is unchanged:
+    the questionnaire goes on from where it was, and this is not a finished result."""
+
+    evaluation: Any
+    settle: tuple[Settle, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -763,7 +788,8 @@ class QuestionFlow:
         question that is not on the person's path is refused with `ValueError`."""
         session = self.resolve(session)
         state, path, answers = self._replay(session)
-        if question_id not in path and question_id != state:
+        ahead = question_id not in path and question_id != state and question_id in answers
+        if question_id not in path and question_id != state and not ahead:
             raise ValueError(f"question {question_id!r} is not on this session's path")
         current = self.state_of(session)
         cursor = _Cursor(self.machine, {})
@@ -778,7 +804,71 @@ class QuestionFlow:
             history = history[: history.index(question_id)]
         elif current in history:
             history = history[: history.index(current)]
+        if ahead:  # answered out of turn: after it, go on from the first one unanswered
+            return self._save(
+                session, answers=answers, history=history, state=reached, resume=current
+            )
         return self._save(session, answers=answers, history=history, state=reached)
+
+    def provisional(self, session: Session, as_of: date | None = None) -> Provisional:
+        """The result so far, and for each possible scheme the first question not yet answered
+        (and relevant now) that reads a fact it still needs. Changes nothing."""
+        from dialogs.relevance import open_fields_by_scheme
+
+        session = self.resolve(session)
+        evaluation = self.result(session, as_of)
+        _state, path, answers = self._replay(session)
+        values: dict[str, Any] = {}
+        for qid in path:
+            self._put(values, qid, answers[qid])
+        profile = self._profile_from_values(values, as_of)
+        open_fields = open_fields_by_scheme(profile)
+        names = {
+            r.scheme + (f"/{r.category}" if r.category else ""): r.short_name
+            for r in evaluation.results
+        }
+        settle: list[Settle] = []
+        for r in evaluation.results:
+            key = r.scheme + (f"/{r.category}" if r.category else "")
+            if r.status != "possible" or key not in open_fields:
+                continue
+            wanted = set(open_fields[key])
+            for q in self.questions:
+                cond = self.conditions.get(q.id)
+                if q.id in answers or not wanted & set(q.fields):
+                    continue
+                if cond is None or cond.test(values):
+                    label = q.label[session.lang]
+                    settle.append(Settle(key, names[key], q.id, label))
+                    break
+        return Provisional(evaluation, tuple(settle))
+
+    def jump(self, session: Session, question_id: str) -> Session:
+        """Go to a question not yet answered (one `provisional` offered) to answer just that;
+        after it the questionnaire goes on from the first question still unanswered. A
+        question that is answered, unknown or not relevant now is refused with `ValueError`."""
+        session = self.resolve(session)
+        q = self.by_id.get(question_id)
+        if q is None or question_id in session.answers:
+            raise ValueError(f"question {question_id!r} cannot be jumped to")
+        values = self._values(session.answers)
+        cond = self.conditions.get(question_id)
+        if cond is not None and not cond.test(values):
+            raise ValueError(f"question {question_id!r} is not relevant now")
+        current = self.state_of(session)
+        cursor = _Cursor(self.machine, {})
+        self.machine.add_model(cursor, initial=current)
+        try:
+            cursor.change(target=question_id)
+            reached = cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+        history = (
+            self._pushed(list(session.history), current)
+            if current in self.by_id
+            else list(session.history)
+        )
+        return self._save(session, history=history, state=reached, resume=current)
 
     def answer(self, session: Session, key: str | None = None, text: str | None = None) -> Reply:
         """Answer the current step with a button `key` or typed `text`.
@@ -1022,6 +1112,13 @@ class QuestionFlow:
         for passed in visited[1:]:
             if passed in answers:
                 history = self._pushed(history, passed)
+        if session.resume is not None:
+            # A question answered out of turn: go on from the first one still unanswered.
+            probe = _copy(session, {"answers": answers, "state": None})
+            state, path, answers = self._replay(probe)
+            history = [*path]
+            new = self._save(session, answers=answers, history=history, state=state, resume=None)
+            return Reply(new, True, message)
         new = self._save(session, answers=answers, history=history, state=state)
         return Reply(new, True, message)
 
@@ -1194,19 +1291,23 @@ class QuestionFlow:
             current=self.answer_label(q.id, answer, lang) if answered else None,
             can_go_back=any(h != state for h in session.history),
             question=q,
+            can_see_now=index >= SEE_NOW_FROM,
         )
 
     def summary(self, session: Session) -> list[SummaryRow]:
         """One row per answer on the person's path, in question order; each can be changed
         with `change(session, row.question_id)`."""
-        _state, path, answers = self._replay(self.resolve(session))
+        state, path, answers = self._replay(self.resolve(session))
+        # Answers given out of turn ("see my result now") wait beyond the current question.
+        here = self.index.get(state, len(self.questions))
+        ahead = [k for k in self.by_id if k in answers and k not in path and self.index[k] > here]
         return [
             SummaryRow(
                 qid,
                 self.by_id[qid].label[session.lang],
                 self.answer_label(qid, answers[qid], session.lang),
             )
-            for qid in path
+            for qid in [*path, *ahead]
         ]
 
     def profile(self, session: Session, as_of: date | None = None) -> Profile:

@@ -73,3 +73,28 @@ def _candidates(result: Any, outcomes: tuple[Any, ...]) -> tuple[tuple[str, ...]
             else:
                 names.update(dict.fromkeys(crit.fields_for(key)))
     return tuple(names), points_open
+
+
+def open_fields_by_scheme(profile: Profile) -> dict[str, tuple[str, ...]]:
+    """For each scheme (`GEP`, `TTPS/A`, …) that has failed nothing and is not yet a match, the
+    unanswered fields its unknown criteria read, in criterion order: the facts that would settle
+    it ("see my result now" offers the first one the questionnaire can ask)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for result in resolve(profile.as_of):
+        outcomes = tuple([fn(profile, args) for fn, args in result.calls])
+        if any(met is False for met, _key in outcomes) or all(met for met, _key in outcomes):
+            continue
+        names: dict[str, None] = {}
+        for crit, (met, key) in zip(result.criteria, outcomes, strict=True):
+            if met is None:
+                if crit.fn is qmas_points and key == "unknown":
+                    for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
+                        if value is None:
+                            names.update(dict.fromkeys(_ITEM_FIELDS[item]))
+                    names["exceptional_achievement"] = None
+                else:
+                    names.update(dict.fromkeys(crit.fields_for(key)))
+        category = result.category.id if result.category is not None else None
+        key = result.scheme.id + (f"/{category}" if category else "")
+        out[key] = tuple(n for n in names if getattr(profile, n) is None)
+    return out

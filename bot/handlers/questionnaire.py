@@ -36,6 +36,7 @@ from bot.screens import (
     answered_screen,
     choices_screen,
     parse_toggle,
+    provisional_screens,
     question_screen,
     result_screens,
     summary_screen,
@@ -309,6 +310,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     choices = None
     announcement = None
     ticks = None
+    provisional = None
     async with svc.store.transaction() as tx:
         session, _ = load_session(tx, flow, session_key(update), update)
         state_before = flow.state_of(session)
@@ -343,6 +345,16 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 stale = True
             else:
                 save_session(tx, session_key(update), session, finished=False)
+        elif data.action == cb.NAV and data.arg1 == "now" and state_before in flow.by_id:
+            # The result so far; the session (and /result's last finished result) unchanged.
+            provisional = flow.provisional(session)
+        elif data.action == cb.JUMP:
+            try:
+                session = flow.jump(session, data.arg1)
+            except ValueError:
+                stale = True
+            else:
+                save_session(tx, session_key(update), session, finished=False)
         elif data.action == cb.NAV:
             session, handled = _navigate(flow, session, data.arg1)
             stale = not handled
@@ -359,6 +371,17 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await show_step(update, context, session)
         return
     await query.answer()
+    if provisional is not None:
+        screens = provisional_screens(
+            provisional,
+            session,
+            state_before,
+            owner,
+            today=today_in_hong_kong(),
+            stale_days=svc.settings.stale_rules_days,
+        )
+        await _show(update, context, screens, edit=False)
+        return
     if ticks is not None:
         step = flow.step(session)
         await edit_screen(update, context, question_screen(step, lang, owner, mask=ticks))
