@@ -18,6 +18,7 @@ RESULT_OPENINGS = {
     "zh-hans": ("✅ 适合你的计划", "🔎 可能适合", "按你目前的答案"),
 }
 SUMMARY_MARK = {"en": "See my result", "zh-hant": "查看結果", "zh-hans": "查看结果"}
+NOW_MARK = {"en": "now", "zh-hant": "現在", "zh-hans": "现在"}  # "see my result now"
 TYPED_DEFAULTS = {"number": "3", "date": "2020-06-30", "text": "not sure"}
 
 
@@ -102,7 +103,11 @@ async def walk_to_result(
     for _ in range(max_steps):
         if RESULT_MARK[lang] in (screen.text or ""):
             return asked, result_messages(emu, user, lang)
-        see_result = [label for label in labels(screen) if SUMMARY_MARK[lang] in label]
+        see_result = [
+            label
+            for label in labels(screen)
+            if SUMMARY_MARK[lang] in label and NOW_MARK[lang] not in label  # not the shortcut
+        ]
         if see_result:
             await user.press(screen, see_result[0])
         else:
