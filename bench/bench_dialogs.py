@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     ruled = QuestionFlow.default(skip_by_rules=True)
     n = args.rules_sessions
     r2 = bench(ruled, n, args.seed, tuple(sorted({min(1_000, n), n})))
-    report("With the rules-based skip (rules.fields_that_matter on every step)", r2)
+    report("With the rules-based skip (dialogs.relevance on every step)", r2)
     extra = (r2["us_logic"] + r2["us_json"]) - (r["us_logic"] + r["us_json"])
     print(
         f"  cost of the rules skip: {extra:+.1f} µs per step; "

@@ -297,6 +297,31 @@ def _literals(qid: str, questions: Iterable[Question]) -> set[str]:
     return found
 
 
+def _edges(qid: str, questions: Iterable[Question]) -> tuple[float, ...]:
+    """The numbers conditions compare a question with (work_years >= 3: 3), ascending."""
+    found: set[float] = set()
+
+    def walk(spec: Any) -> None:
+        if isinstance(spec, dict):
+            for key, arg in spec.items():
+                if key == qid and isinstance(arg, dict):
+                    found.update(
+                        v
+                        for op, v in arg.items()
+                        if op in ("gt", "gte", "lt", "lte", "eq", "ne")
+                        and isinstance(v, int | float)
+                        and not isinstance(v, bool)
+                    )
+                walk(arg)
+        elif isinstance(spec, list):
+            for item in spec:
+                walk(item)
+
+    for q in questions:
+        walk(q.when)
+    return tuple(sorted(found))
+
+
 def _fmt_amount(value: float) -> str:
     return f"HK${value:,.0f}"
 
@@ -364,6 +389,13 @@ class QuestionFlow:
             q.id: frozenset(_literals(q.id, self.questions))
             for q in self.questions
             if q.picker == "country"
+        }
+        # A number read by conditions only matters through the thresholds they compare it
+        # with: the estimate reads each such answer as the threshold at or below it.
+        self._number_edges = {
+            r: _edges(r, self.questions)
+            for r in self._reads
+            if self.by_id[r].kind == "number" and not self.by_id[r].integer
         }
         self._reads_before = [
             tuple(r for r in self._reads if self.index[r] < p) for p in range(n + 1)
@@ -1212,6 +1244,17 @@ class QuestionFlow:
             v = answers.get(r)
             if r in self._coarse and v is not None and v not in self._coarse[r]:
                 v = "ZZ"  # a country the conditions do not name: all such read alike
+            elif r in self._number_edges and v is not None:
+                number = self.value_of(r, v)
+                edges = self._number_edges[r]
+                if isinstance(number, int | float) and number not in edges:
+                    # every value strictly between two edges compares alike with each of them:
+                    # read it as the middle of its interval
+                    under = [e for e in edges if e < number]
+                    over = [e for e in edges if e > number]
+                    lo = under[-1] if under else over[0] - 2
+                    hi = over[0] if over else under[-1] + 2
+                    v = (lo + hi) / 2
             elif r in self._multi and isinstance(v, str) and v:
                 ticked = v.split(",")  # only the lines some condition reads
                 v = ",".join(i for i in self._lines_read[r] if i in ticked)

@@ -498,3 +498,24 @@ def test_summary_and_result_keys(flow: QuestionFlow, done: Session) -> None:
     assert [b.key for b in flow.step(result).buttons] == ["summary", "restart"]
     assert flow.step(press(flow, result, "restart")).state == "goal"
     assert {SUMMARY, RESULT} <= set(flow.states)
+
+
+def test_progress_estimate_reads_numbers_and_checklists_only_as_conditions_do(
+    flow: QuestionFlow,
+) -> None:
+    """The estimate is cached by answers read coarsely (a number by the interval between the
+    thresholds conditions compare it with, a checklist by the lines they read); it must equal
+    the estimate from the exact answers."""
+    rng = random.Random(9)
+    for _ in range(60):
+        session, _states = walk_to_result(flow, rng)
+        for qid in list(session.answers)[:12]:
+            s = flow.change(session, qid)
+            index, total = flow.progress(s)
+            pos = flow.index[qid]
+            answers = s.answers
+            later = frozenset(k for k in answers if flow.index.get(k, -1) > pos)
+            exact = tuple(answers.get(r) for r in flow._reads_before[pos])
+            first = 1 + len(answers) - len(later) - (qid in answers)
+            assert index == first
+            assert total == first + flow._count_remaining(pos, exact, later, None)
