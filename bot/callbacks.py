@@ -14,13 +14,14 @@ MAX_BYTES = 64
 
 ANSWER = "a"  # ARG1 = state (question id), ARG2 = button key
 CHANGE = "c"  # ARG1 = question id
-NAV = "n"  # ARG1 = back | restart | summary | current
+JUMP = "j"  # ARG1 = question id not yet answered ("see my result now": answer just that)
+NAV = "n"  # ARG1 = back | restart | summary | current | now
 LANGUAGE = "l"  # ARG1 = language
 FORGET = "f"  # ARG1 = yes | no
 SCHEME = "s"  # ARG1 = scheme id, "list" or "check"
 COMPARE = "m"  # ARG1 = t (toggle) | go | new | c (compare in new messages), ARG2 = hex mask
 GROUP_SETTINGS = "g"  # ARG1 = lang | results | quiet, ARG2 = the new value
-ACTIONS = {ANSWER, CHANGE, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS, COMPARE}
+ACTIONS = {ANSWER, CHANGE, JUMP, NAV, LANGUAGE, FORGET, SCHEME, GROUP_SETTINGS, COMPARE}
 BROADCAST = "b"  # REVISION = job id; ARG1 = aud|menu|when|ok|no|pause|resume|cancel|resend
 SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
 RESULT = "r"  # REVISION = fingerprint of the answers; ARG1 = d (details) | w (why not) | r (the

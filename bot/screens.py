@@ -17,7 +17,7 @@ from bot.texts import t
 from bot.views import Action, View
 from bot.views.result import ResultInput, result_view
 from bot.views.session import fingerprint
-from dialogs import Button, QuestionFlow, Session, Step
+from dialogs import Button, Provisional, QuestionFlow, Session, Step
 from rules.i18n import Lang
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
@@ -65,14 +65,57 @@ def answer_buttons(
     return out
 
 
+TICKED, UNTICKED = "☑", "☐"
+
+
+def toggle_key(line: int, mask: int) -> str:
+    """Callback key of a checklist line: toggle `line` from the ticks in `mask` (the ticks live
+    in the keyboard until Done, so a toggle writes nothing and survives a restart)."""
+    return f"t{line}:{mask:x}"
+
+
+def parse_toggle(key: str) -> tuple[int, int] | None:
+    """(line, mask) from a `toggle_key`, None if `key` is not one."""
+    if not key.startswith("t") or ":" not in key:
+        return None
+    line, _, mask = key[1:].partition(":")
+    try:
+        return int(line), int(mask, 16)
+    except ValueError:
+        return None
+
+
+def checklist_buttons(step: Step, owner: int | None, mask: int) -> list[list[InlineKeyboardButton]]:
+    """One row per line, ☐/☑ and its label as exported; then Done, which submits the ticks."""
+    rows = []
+    lines = [b for b in step.buttons if b.key.startswith("t")]
+    for i, b in enumerate(lines):
+        mark = TICKED if mask >> i & 1 else UNTICKED
+        data = cb.Callback(cb.ANSWER, owner, step.revision, step.state, toggle_key(i, mask))
+        rows.append([InlineKeyboardButton(f"{mark} {b.label}", callback_data=data.encode())])
+    done = next(b for b in step.buttons if b.key == "m")
+    data = cb.Callback(
+        cb.ANSWER,
+        owner,
+        step.revision,
+        step.state,
+        QuestionFlow.checklist_key(i for i in range(len(lines)) if mask >> i & 1),
+    )
+    rows.append([InlineKeyboardButton(done.label, callback_data=data.encode())])
+    return rows
+
+
 def nav_button(action: str, label_key: str, lang: Lang, revision: int, owner: int | None):
     return InlineKeyboardButton(
         t(label_key, lang), callback_data=cb.Callback(cb.NAV, owner, revision, action).encode()
     )
 
 
-def question_screen(step: Step, lang: Lang, owner: int | None, note: str | None = None) -> Screen:
-    """A question with its progress, prompt (word for word as exported), hint and buttons."""
+def question_screen(
+    step: Step, lang: Lang, owner: int | None, note: str | None = None, mask: int | None = None
+) -> Screen:
+    """A question with its progress, prompt (word for word as exported), hint and buttons; a
+    checklist with `mask`'s lines ticked (default: the answer given before, else none)."""
     lines = []
     if note:
         lines += [_e(note), ""]
@@ -81,12 +124,43 @@ def question_screen(step: Step, lang: Lang, owner: int | None, note: str | None 
     lines.append(f"<b>{_e(step.prompt)}</b>")
     if step.hint:
         lines.append(_e(step.hint))
-    if step.current:
+    if step.current and not (step.question is not None and step.question.kind == "multi"):
         lines.append(t("your_answer", lang, answer=step.current))
-    rows = _rows(answer_buttons(step.buttons, step.state, step.revision, owner, step.selected))
+    if step.question is not None and step.question.kind == "multi":
+        if mask is None:
+            mask = QuestionFlow.checklist_mask(step.selected) or 0
+        rows = checklist_buttons(step, owner, mask)
+    else:
+        rows = _rows(answer_buttons(step.buttons, step.state, step.revision, owner, step.selected))
+    if step.can_see_now and owner is None:  # in groups a result is never shown in the chat
+        rows.append([nav_button("now", "btn_see_now", lang, step.revision, owner)])
     if step.can_go_back:
         rows.append([nav_button("back", "btn_back", lang, step.revision, owner)])
     return Screen("\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def provisional_screens(
+    inp: ResultInput, provisional: Provisional, session: Session, current: str, owner: int | None
+) -> list[Screen]:
+    """ "See my result now": the result so far through the one result renderer (marked as
+    provisional, each possible scheme with the fact still needed, Details and Continue), then
+    one button per question that would settle a possible scheme. Not a finished result: no
+    summary, restart or subscribe buttons."""
+    lang = session.lang
+    by_question: dict[str, tuple[str, list[str]]] = {}
+    for s in provisional.settle:
+        names = by_question.setdefault(s.question_id, (s.label, []))[1]
+        if s.short_name not in names:
+            names.append(s.short_name)
+    rows = []
+    for qid, (label, names) in by_question.items():
+        text = t("btn_settle", lang, label=label, schemes=", ".join(names))
+        if qid == current:
+            data = cb.Callback(cb.NAV, owner, session.revision, "current")
+        else:
+            data = cb.Callback(cb.JUMP, owner, session.revision, qid)
+        rows.append([InlineKeyboardButton(text, callback_data=data.encode())])
+    return view_screens(result_view(inp), session, owner, rows)
 
 
 def choices_screen(

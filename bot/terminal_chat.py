@@ -124,6 +124,15 @@ class TerminalChat:
         self.write("")
         self.write(f"[{step.progress_text}]")
         self.write(step.prompt)
+        q = step.question
+        if q is not None and q.kind == "multi":
+            # A checklist is answered in one line: the numbers of the lines that apply.
+            mask = self.flow.checklist_mask(step.selected) or 0
+            for i, line in enumerate(q.checklist):
+                mark = "☑" if mask >> i & 1 else "☐"
+                self.write(f"  {i + 1}) {mark} {line.label[self.lang]}")
+            self.write(self.flow.texts.get("error_checklist", self.lang, n=len(q.checklist)))
+            return
         if step.hint:
             self.write(step.hint)
         self._numbered(step.buttons, step.selected, letters=_uses_letters(step))
@@ -245,6 +254,9 @@ class TerminalChat:
                 self._act(self.actions[pick])
                 return True
         step = self.flow.step(self.session)
+        if step.question is not None and step.question.kind == "multi" and not self.offered:
+            self._press(text=text)  # "1 3" or "none": read by the checklist itself
+            return True
         buttons = self.offered or step.buttons
         letters = not self.offered and _uses_letters(step)
         pick = _picked(lowered, len(buttons), letters)

@@ -41,6 +41,11 @@ Public API (stable; everything else is internal):
     flow.profile(session) -> rules.Profile     # unknowns stay None; bands give their lower edge
     flow.result(session) -> rules.results.Evaluation   # rules.evaluate_profile in session.lang
     flow.export() -> dict                      # the contract's export JSON
+    flow.provisional(session) -> Provisional   # "see my result now" (step.can_see_now): the
+                                               # evaluation so far and, per possible scheme, the
+                                               # question that would settle it; changes nothing
+    flow.jump(session, question_id) -> Session # answer just that question, then go on from the
+                                               # first one still unanswered
     Session.to_json() / Session.from_json(s)   # storage form, < 2 KB
 
 Button keys are short ASCII: option index ("0", "1", ...), band ("b0", "b1", ...), "type"
@@ -60,16 +65,18 @@ machine, and cached in `state` so that a normal step fires one trigger. Changing
 keeps later answers that are still relevant and drops those that are not.
 """
 
-from dialogs.flow import Button, QuestionFlow, Reply, Session, Step, SummaryRow
+from dialogs.flow import Button, Provisional, QuestionFlow, Reply, Session, Settle, Step, SummaryRow
 from dialogs.questions import DataError, Question
 
 __all__ = [
     "Button",
     "DataError",
+    "Provisional",
     "Question",
     "QuestionFlow",
     "Reply",
     "Session",
+    "Settle",
     "Step",
     "SummaryRow",
 ]

@@ -20,6 +20,7 @@ step costs one trigger; the cache is dropped whenever the flow's version changes
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 import json
@@ -60,6 +61,7 @@ from rules.profile import Profile, today_in_hong_kong
 SUMMARY = "summary"
 RESULT = "result"
 SESSION_FORMAT = 1
+SEE_NOW_FROM = 3  # "see my result now" from the third question on
 EARLIEST_DATE = date(1940, 1, 1)
 
 StepKind = Literal["question", "summary", "result"]
@@ -89,6 +91,8 @@ class Session(BaseModel):
     history: list[str] = Field(default_factory=list)
     state: str | None = None
     flow_version: str = ""
+    # Set while answering a question picked from "see my result now": where to go on from.
+    resume: str | None = None
 
     @field_validator("answers")
     @classmethod
@@ -157,6 +161,8 @@ class Step:
     current: str | None
     can_go_back: bool
     question: Question | None
+    # From the third question on: "see my result now" may be offered (`flow.provisional`).
+    can_see_now: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +175,26 @@ class Reply:
     accepted: bool
     message: str | None = None
     buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    """A scheme still possible and the one question that would settle it."""
+
+    scheme: str  # "GEP", "TTPS/B", ...
+    short_name: str
+    question_id: str
+    label: str  # the question's label in the session's language
+
+
+@dataclass(frozen=True, slots=True)
+class Provisional:
+    """The result so far ("see my result now"): the evaluation of the answers given, and for
+    each possible scheme the next question that would settle it. The session is unchanged:
+    the questionnaire goes on from where it was, and this is not a finished result."""
+
+    evaluation: Any
+    settle: tuple[Settle, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +296,31 @@ def _literals(qid: str, questions: Iterable[Question]) -> set[str]:
     return found
 
 
+def _edges(qid: str, questions: Iterable[Question]) -> tuple[float, ...]:
+    """The numbers conditions compare a question with (work_years >= 3: 3), ascending."""
+    found: set[float] = set()
+
+    def walk(spec: Any) -> None:
+        if isinstance(spec, dict):
+            for key, arg in spec.items():
+                if key == qid and isinstance(arg, dict):
+                    found.update(
+                        v
+                        for op, v in arg.items()
+                        if op in ("gt", "gte", "lt", "lte", "eq", "ne")
+                        and isinstance(v, int | float)
+                        and not isinstance(v, bool)
+                    )
+                walk(arg)
+        elif isinstance(spec, list):
+            for item in spec:
+                walk(item)
+
+    for q in questions:
+        walk(q.when)
+    return tuple(sorted(found))
+
+
 def _fmt_amount(value: float) -> str:
     return f"HK${value:,.0f}"
 
@@ -299,6 +350,17 @@ class QuestionFlow:
         self.by_id: dict[str, Question] = {q.id: q for q in self.questions}
         self.index: dict[str, int] = {q.id: i for i, q in enumerate(self.questions)}
         self.conditions: dict[str, Condition] = dict(conditions)
+        # Checklist lines read by conditions like question ids: line id -> its checklist.
+        self._parent: dict[str, str] = {o.id: q.id for q in self.questions for o in q.checklist}
+        self._multi = frozenset(q.id for q in self.questions if q.kind == "multi")
+        self._lines: dict[tuple[str, Any], dict[str, bool]] = {}  # a checklist answer's lines
+        # The checklist lines some condition reads: the progress estimate depends on those only.
+        read_ids = set().union(*(c.reads for c in self.conditions.values()))
+        self._lines_read: dict[str, tuple[str, ...]] = {
+            q.id: tuple(o.id for o in q.checklist if o.id in read_ids)
+            for q in self.questions
+            if q.kind == "multi"
+        }
         self.texts = texts
         self.skip_by_rules = skip_by_rules
         self.version = hashlib.sha256(version_source.encode()).hexdigest()[:8]
@@ -306,13 +368,19 @@ class QuestionFlow:
         self._bands = {q.id: {b.id: b for b in q.bands} for q in self.questions}
         self._nullable = frozenset(q.id for q in self.questions if q.allows_null)
         self._plain = frozenset(
-            q.id for q in self.questions if q.kind in ("bool", "choice", "text")
+            q.id for q in self.questions if q.kind in ("bool", "choice", "text", "multi")
         )
         self._buttons: dict[tuple[str, str], tuple[Button, ...]] = {}
         # Everything the relevance conditions read: the estimate of questions still to come
         # depends on these answers only (and on which later questions are already answered).
         self._reads: tuple[str, ...] = tuple(
-            sorted(set().union(*(c.reads for c in self.conditions.values())), key=self.index.get)
+            sorted(
+                {
+                    self._parent.get(r, r)
+                    for r in set().union(*(c.reads for c in self.conditions.values()))
+                },
+                key=self.index.get,
+            )
         )
         self._remaining = lru_cache(maxsize=4096)(self._count_remaining)
         n = len(self.questions)
@@ -320,6 +388,13 @@ class QuestionFlow:
             q.id: frozenset(_literals(q.id, self.questions))
             for q in self.questions
             if q.picker == "country"
+        }
+        # A number read by conditions only matters through the thresholds they compare it
+        # with: the estimate reads each such answer as the threshold at or below it.
+        self._number_edges = {
+            r: _edges(r, self.questions)
+            for r in self._reads
+            if self.by_id[r].kind == "number" and not self.by_id[r].integer
         }
         self._reads_before = [
             tuple(r for r in self._reads if self.index[r] < p) for p in range(n + 1)
@@ -348,6 +423,16 @@ class QuestionFlow:
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = self._build_machine()
         self._matter: Callable[[Profile], frozenset[str]] | None = None
+        # The date the rules skip evaluates on (None: today in Hong Kong); see `evaluating_on`.
+        self.as_of: date | None = None
+
+    def evaluating_on(self, as_of: date | None) -> QuestionFlow:
+        """This flow with the rules skip (and `profile`/`result` by default) evaluated on
+        `as_of` instead of today: for BOT_TODAY and for walking dated persona cases. Shares the
+        machine and the data with this flow."""
+        other = copy.copy(self)
+        other.as_of = as_of
+        return other
 
     # construction
 
@@ -404,6 +489,8 @@ class QuestionFlow:
 
     def _domain(self, qid: str) -> tuple[Any, ...]:
         """Values worth trying for a question when checking which transitions can ever fire."""
+        if qid in self._parent:
+            return (True, False)
         q = self.by_id[qid]
         if q.picker == "country":
             return (*sorted(_literals(q.id, self.questions)), "ZZ", None)
@@ -427,7 +514,8 @@ class QuestionFlow:
             must.append(self.conditions[src])
         must_not = [self.conditions[b] for b in between if b in self.conditions]
         reads = set().union(*(c.reads for c in must + must_not))
-        free = sorted(r for r in reads if self.index[r] <= source)
+        position = {**self.index, **{o: self.index[p] for o, p in self._parent.items()}}
+        free = sorted(r for r in reads if position[r] <= source)
         domains = [self._domain(r) for r in free]
         for n, combo in enumerate(itertools.product(*domains)):
             if n >= 100_000:
@@ -441,11 +529,9 @@ class QuestionFlow:
 
     def _fields_that_matter(self, profile: Profile) -> frozenset[str] | None:
         if self._matter is None:
-            try:
-                from rules import fields_that_matter
-            except ImportError:  # the rules are not there yet: skip nothing
-                return None
-            self._matter = fields_that_matter
+            from dialogs.relevance import fields_that_could_match
+
+            self._matter = fields_that_could_match
         return self._matter(profile)
 
     # --- values ---------------------------------------------------------------------------
@@ -474,6 +560,9 @@ class QuestionFlow:
             return False
         if answer is None:
             return q.id in self._nullable
+        if q.kind == "multi":
+            known = {o.id for o in q.checklist}
+            return isinstance(answer, str) and (not answer or set(answer.split(",")) <= known)
         if q.picker == "country":
             return isinstance(answer, str) and is_country_code(answer)
         if q.kind in ("bool", "choice"):
@@ -494,13 +583,29 @@ class QuestionFlow:
                 return False
         return isinstance(answer, str)
 
+    def _put(self, values: dict[str, Any], qid: str, answer: AnswerValue) -> None:
+        """Add an answer to the values conditions read; a checklist adds each of its lines
+        (true when ticked) as well."""
+        values[qid] = self.value_of(qid, answer)
+        if qid in self._multi:
+            lines = self._lines.get((qid, answer))
+            if lines is None:
+                ticked = set(answer.split(",")) if isinstance(answer, str) and answer else set()
+                lines = {opt.id: opt.id in ticked for opt in self.by_id[qid].checklist}
+                if len(self._lines) < 65_536:
+                    self._lines[(qid, answer)] = lines
+            values.update(lines)
+
     def _values(self, answers: Mapping[str, AnswerValue], before: int | None = None) -> dict:
         index = self.index
-        return {
-            k: self.value_of(k, v)
-            for k, v in answers.items()
-            if k in index and (before is None or index[k] < before)
-        }
+        values: dict[str, Any] = {}
+        for k, v in answers.items():
+            if k in index and (before is None or index[k] < before):
+                if k in self._multi:
+                    self._put(values, k, v)
+                else:
+                    values[k] = self.value_of(k, v)
+        return values
 
     def _cursor_values(self, answers: Mapping[str, AnswerValue], before: int) -> dict:
         """What the transition conditions need: the answers they read (all answers when the
@@ -508,16 +613,27 @@ class QuestionFlow:
         if self.skip_by_rules:
             return self._values(answers, before)
         index = self.index
-        return {
-            k: self.value_of(k, answers[k])
-            for k in self._reads
-            if k in answers and index[k] < before
-        }
+        multi = self._multi
+        value_of = self.value_of
+        values: dict[str, Any] = {}
+        for k in self._reads:
+            if k in answers and index[k] < before:
+                if k in multi:
+                    self._put(values, k, answers[k])
+                else:
+                    values[k] = value_of(k, answers[k])
+        return values
 
     def _profile_from_values(self, values: Mapping[str, Any], as_of: date | None = None) -> Profile:
         data: dict[str, Any] = {}
         for q in self.questions:
-            if q.id in values:
+            if q.id in self._multi:
+                if q.id in values:
+                    for opt in q.checklist:
+                        data[opt.field] = opt.value if values[opt.id] else not opt.value
+            elif q.field is None:
+                continue
+            elif q.id in values:
                 data[q.field] = values[q.id]
             elif q.id in self._infer:
                 for cond, value in self._infer[q.id]:
@@ -527,6 +643,7 @@ class QuestionFlow:
                         )
                         break
         data = {k: v for k, v in data.items() if v is not None}
+        as_of = as_of or self.as_of
         if as_of is not None:
             data["as_of"] = as_of
         return Profile.model_validate(data)
@@ -558,7 +675,10 @@ class QuestionFlow:
                 if state in (SUMMARY, RESULT):
                     return state
                 if state in answers:
-                    values[state] = self.value_of(state, answers[state])
+                    if state in self._multi:
+                        self._put(values, state, answers[state])
+                    else:
+                        values[state] = self.value_of(state, answers[state])
                     visited.append(state)
                     self._fire(cursor)
                     continue
@@ -581,7 +701,15 @@ class QuestionFlow:
         except ValueError:
             return True
         matter = self._fields_that_matter(profile)
-        return matter is None or self.by_id[qid].field in matter
+        return matter is None or self._asks_for(self.by_id[qid], matter)
+
+    @staticmethod
+    def _asks_for(q: Question, matter: frozenset[str]) -> bool:
+        """Whether a question sets a field that still matters (a question without a field,
+        the opening one, always does)."""
+        if q.kind == "multi":
+            return any(o.field in matter for o in q.checklist)
+        return q.field is None or q.field in matter
 
     def _drop_passed(self, answers: dict[str, AnswerValue], prev: str | None, state: str) -> None:
         lo = self.index[prev] + 1 if prev in self.index else 0
@@ -691,7 +819,8 @@ class QuestionFlow:
         question that is not on the person's path is refused with `ValueError`."""
         session = self.resolve(session)
         state, path, answers = self._replay(session)
-        if question_id not in path and question_id != state:
+        ahead = question_id not in path and question_id != state and question_id in answers
+        if question_id not in path and question_id != state and not ahead:
             raise ValueError(f"question {question_id!r} is not on this session's path")
         current = self.state_of(session)
         cursor = _Cursor(self.machine, {})
@@ -706,7 +835,71 @@ class QuestionFlow:
             history = history[: history.index(question_id)]
         elif current in history:
             history = history[: history.index(current)]
+        if ahead:  # answered out of turn: after it, go on from the first one unanswered
+            return self._save(
+                session, answers=answers, history=history, state=reached, resume=current
+            )
         return self._save(session, answers=answers, history=history, state=reached)
+
+    def provisional(self, session: Session, as_of: date | None = None) -> Provisional:
+        """The result so far, and for each possible scheme the first question not yet answered
+        (and relevant now) that reads a fact it still needs. Changes nothing."""
+        from dialogs.relevance import open_fields_by_scheme
+
+        session = self.resolve(session)
+        evaluation = self.result(session, as_of)
+        _state, path, answers = self._replay(session)
+        values: dict[str, Any] = {}
+        for qid in path:
+            self._put(values, qid, answers[qid])
+        profile = self._profile_from_values(values, as_of)
+        open_fields = open_fields_by_scheme(profile)
+        names = {
+            r.scheme + (f"/{r.category}" if r.category else ""): r.short_name
+            for r in evaluation.results
+        }
+        settle: list[Settle] = []
+        for r in evaluation.results:
+            key = r.scheme + (f"/{r.category}" if r.category else "")
+            if r.status != "possible" or key not in open_fields:
+                continue
+            wanted = set(open_fields[key])
+            for q in self.questions:
+                cond = self.conditions.get(q.id)
+                if q.id in answers or not wanted & set(q.fields):
+                    continue
+                if cond is None or cond.test(values):
+                    label = q.label[session.lang]
+                    settle.append(Settle(key, names[key], q.id, label))
+                    break
+        return Provisional(evaluation, tuple(settle))
+
+    def jump(self, session: Session, question_id: str) -> Session:
+        """Go to a question not yet answered (one `provisional` offered) to answer just that;
+        after it the questionnaire goes on from the first question still unanswered. A
+        question that is answered, unknown or not relevant now is refused with `ValueError`."""
+        session = self.resolve(session)
+        q = self.by_id.get(question_id)
+        if q is None or question_id in session.answers:
+            raise ValueError(f"question {question_id!r} cannot be jumped to")
+        values = self._values(session.answers)
+        cond = self.conditions.get(question_id)
+        if cond is not None and not cond.test(values):
+            raise ValueError(f"question {question_id!r} is not relevant now")
+        current = self.state_of(session)
+        cursor = _Cursor(self.machine, {})
+        self.machine.add_model(cursor, initial=current)
+        try:
+            cursor.change(target=question_id)
+            reached = cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+        history = (
+            self._pushed(list(session.history), current)
+            if current in self.by_id
+            else list(session.history)
+        )
+        return self._save(session, history=history, state=reached, resume=current)
 
     def answer(self, session: Session, key: str | None = None, text: str | None = None) -> Reply:
         """Answer the current step with a button `key` or typed `text`.
@@ -748,9 +941,62 @@ class QuestionFlow:
     def _error(self, q: Question, message: str, lang: str, **params: object) -> str:
         return self.texts.get(message, lang, **params)
 
+    # --- checklists -----------------------------------------------------------------------
+
+    @staticmethod
+    def checklist_key(ticked: Iterable[int]) -> str:
+        """The key that submits a checklist with these lines (indexes) ticked: "m" and a hex
+        bit mask, short enough for callback data ("m0": nothing ticked)."""
+        mask = 0
+        for i in ticked:
+            mask |= 1 << i
+        return f"m{mask:x}"
+
+    @staticmethod
+    def checklist_mask(key: str | None) -> int | None:
+        """The bit mask in a checklist key (None if `key` is not one)."""
+        if not key or key[0] != "m" or len(key) > 9:
+            return None
+        try:
+            return int(key[1:] or "0", 16)  # "m" alone: Done with nothing ticked
+        except ValueError:
+            return None
+
+    def _checklist_answer(self, q: Question, mask: int) -> str | None:
+        if mask < 0 or mask >> len(q.checklist):
+            return None
+        return ",".join(o.id for i, o in enumerate(q.checklist) if mask >> i & 1)
+
+    def _answer_checklist_text(self, session: Session, q: Question, text: str) -> Reply:
+        """Typed: the numbers of the lines that apply ("1 3", "1, 3"), or "none"/"0"."""
+        words = [w for w in text.replace(",", " ").replace("，", " ").replace("、", " ").split()]
+        if all(w.isdigit() for w in words) and words:
+            picked = {int(w) for w in words} - {0}
+            if all(1 <= n <= len(q.checklist) for n in picked):
+                return self._accept(
+                    session, q, self._checklist_answer(q, sum(1 << (n - 1) for n in picked))
+                )
+        if normalise(text) in {
+            normalise(w) for w in self.texts.get("checklist_none_words", session.lang).split("|")
+        }:
+            return self._accept(session, q, "")
+        return Reply(
+            session, False, self.texts.get("error_checklist", session.lang, n=len(q.checklist))
+        )
+
+    def option_value(self, qid: str, key: str) -> AnswerValue:
+        """The value an option button's key stands for (choice and bool questions)."""
+        return self._options[qid][int(key)].value
+
     def _answer_key(self, session: Session, q: Question, key: str) -> Reply:
         lang = session.lang
         options = self._options[q.id]
+        if q.kind == "multi":
+            mask = self.checklist_mask(key)
+            value = None if mask is None else self._checklist_answer(q, mask)
+            if value is None:
+                return Reply(session, False, self._error(q, "error_choice", lang))
+            return self._accept(session, q, value)
         if q.picker == "country":
             if key.startswith("c:") and is_country_code(key[2:]):
                 return self._accept(session, q, key[2:])
@@ -768,6 +1014,8 @@ class QuestionFlow:
         lang = session.lang
         if q.id in self._nullable and is_dont_know(text):
             return self._accept(session, q, None)
+        if q.kind == "multi":
+            return self._answer_checklist_text(session, q, text)
         try:
             if q.picker == "country":
                 return self._answer_country(session, q, text)
@@ -873,13 +1121,20 @@ class QuestionFlow:
         answers = dict(session.answers)
         answers[q.id] = value
         values = self._cursor_values(answers, before=self.index[q.id])
-        values[q.id] = self.value_of(q.id, value)
+        self._put(values, q.id, value)
         visited = [q.id]
         history = self._pushed(session.history, q.id)
         state = self._walk(answers, q.id, values, visited, fire_first=True)
         for passed in visited[1:]:
             if passed in answers:
                 history = self._pushed(history, passed)
+        if session.resume is not None:
+            # A question answered out of turn: go on from the first one still unanswered.
+            probe = _copy(session, {"answers": answers, "state": None})
+            state, path, answers = self._replay(probe)
+            history = [*path]
+            new = self._save(session, answers=answers, history=history, state=state, resume=None)
+            return Reply(new, True, message)
         new = self._save(session, answers=answers, history=history, state=state)
         return Reply(new, True, message)
 
@@ -892,6 +1147,10 @@ class QuestionFlow:
         return cached
 
     def _make_buttons(self, q: Question, lang: str) -> tuple[Button, ...]:
+        if q.kind == "multi":
+            # "t<i>" toggles a line (the adapter keeps the ticks until Done); "m" submits.
+            lines = [Button(f"t{i}", o.label[lang]) for i, o in enumerate(q.checklist)]
+            return (*lines, Button("m", self.texts.get("checklist_done", lang)))
         if q.picker == "country":
             buttons = [Button(f"c:{c}", country_name(c, lang)) for c in q.common]
             return (*buttons, Button("other", self.texts.get("other_country", lang)))
@@ -906,6 +1165,11 @@ class QuestionFlow:
         """How an answer reads in the summary: the option or band label, never a made-up
         figure."""
         q = self.by_id[qid]
+        if q.kind == "multi":
+            ticked = set(answer.split(",")) if isinstance(answer, str) and answer else set()
+            labels = [o.label[lang] for o in q.checklist if o.id in ticked]
+            sep = "; " if lang == "en" else "；"
+            return sep.join(labels) if labels else self.texts.get("checklist_none", lang)
         if q.picker == "country" and isinstance(answer, str) and is_country_code(answer):
             return country_name(answer, lang)
         if isinstance(answer, str) and q.kind == "number":
@@ -927,6 +1191,9 @@ class QuestionFlow:
         return str(answer)
 
     def _selected_key(self, q: Question, answer: AnswerValue) -> str | None:
+        if q.kind == "multi":
+            ticked = set(answer.split(",")) if isinstance(answer, str) and answer else set()
+            return self.checklist_key(i for i, o in enumerate(q.checklist) if o.id in ticked)
         if q.picker == "country" and isinstance(answer, str):
             return f"c:{answer}"
         if q.kind == "number" and isinstance(answer, str):
@@ -961,6 +1228,20 @@ class QuestionFlow:
             v = answers.get(r)
             if r in self._coarse and v is not None and v not in self._coarse[r]:
                 v = "ZZ"  # a country the conditions do not name: all such read alike
+            elif r in self._number_edges and v is not None:
+                number = self.value_of(r, v)
+                edges = self._number_edges[r]
+                if isinstance(number, int | float) and number not in edges:
+                    # every value strictly between two edges compares alike with each of them:
+                    # read it as the middle of its interval
+                    under = [e for e in edges if e < number]
+                    over = [e for e in edges if e > number]
+                    lo = under[-1] if under else over[0] - 2
+                    hi = over[0] if over else under[-1] + 2
+                    v = (lo + hi) / 2
+            elif r in self._multi and isinstance(v, str) and v:
+                ticked = v.split(",")  # only the lines some condition reads
+                v = ",".join(i for i in self._lines_read[r] if i in ticked)
             read_values.append(v)
         read = tuple(read_values)
         return index, index + self._remaining(pos, read, later, matter)
@@ -973,7 +1254,13 @@ class QuestionFlow:
         matter: frozenset[str] | None,
     ) -> int:
         reads = self._reads_before[pos]
-        values = {r: self.value_of(r, v) for r, v in zip(reads, read, strict=True)}
+        values: dict[str, Any] = {}
+        multi = self._multi
+        for r, v in zip(reads, read, strict=True):
+            if r in multi:
+                self._put(values, r, v)
+            else:
+                values[r] = self.value_of(r, v)
         if matter is None:
             count = self._always_after[pos]
             for cond, ids in self._conditional_after[pos]:
@@ -985,7 +1272,7 @@ class QuestionFlow:
         count = 0
         for q in self.questions[pos + 1 :]:
             cond = self.conditions.get(q.id)
-            if q.id in later or ((cond is None or cond.test(values)) and q.field in matter):
+            if q.id in later or ((cond is None or cond.test(values)) and self._asks_for(q, matter)):
                 count += 1
         return count
 
@@ -1019,7 +1306,11 @@ class QuestionFlow:
             state=state,
             revision=session.revision,
             prompt=q.prompt[lang],
-            hint=q.hint[lang] if q.hint else None,
+            hint=(
+                q.hint[lang]
+                if q.hint
+                else (t.get("checklist_hint", lang) if q.kind == "multi" else None)
+            ),
             progress=(index, total),
             progress_text=t.get("progress", lang, index=index, total=total),
             buttons=self._question_buttons(q, lang),
@@ -1027,26 +1318,32 @@ class QuestionFlow:
             current=self.answer_label(q.id, answer, lang) if answered else None,
             can_go_back=any(h != state for h in session.history),
             question=q,
+            can_see_now=index >= SEE_NOW_FROM,
         )
 
     def summary(self, session: Session) -> list[SummaryRow]:
         """One row per answer on the person's path, in question order; each can be changed
         with `change(session, row.question_id)`."""
-        _state, path, answers = self._replay(self.resolve(session))
+        state, path, answers = self._replay(self.resolve(session))
+        # Answers given out of turn ("see my result now") wait beyond the current question.
+        here = self.index.get(state, len(self.questions))
+        ahead = [k for k in self.by_id if k in answers and k not in path and self.index[k] > here]
         return [
             SummaryRow(
                 qid,
                 self.by_id[qid].label[session.lang],
                 self.answer_label(qid, answers[qid], session.lang),
             )
-            for qid in path
+            for qid in [*path, *ahead]
         ]
 
     def profile(self, session: Session, as_of: date | None = None) -> Profile:
         """The person as the rules see them: answers on the path, inferred values, unknowns as
         None."""
         _state, path, answers = self._replay(self.resolve(session))
-        values = {qid: self.value_of(qid, answers[qid]) for qid in path}
+        values: dict[str, Any] = {}
+        for qid in path:
+            self._put(values, qid, answers[qid])
         return self._profile_from_values(values, as_of)
 
     def result(self, session: Session, as_of: date | None = None) -> Any:
@@ -1061,6 +1358,27 @@ class QuestionFlow:
         """The questionnaire in the contract's JSON shape (plus additive fields)."""
         out = []
         for q in self.questions:
+            if q.kind == "multi":
+                multi: dict[str, Any] = {
+                    "id": q.id,
+                    "kind": "multi",
+                    "prompt": {lang: q.prompt[lang] for lang in LANGS},
+                    "options": [
+                        {
+                            "field": o.field,
+                            "value": o.value,
+                            "label": {lang: o.label[lang] for lang in LANGS},
+                        }
+                        for o in q.checklist
+                    ],
+                    "done": {
+                        "label": {lang: self.texts.get("checklist_done", lang) for lang in LANGS}
+                    },
+                }
+                if q.id in self.conditions:
+                    multi["when"] = q.when
+                out.append(multi)
+                continue
             item: dict[str, Any] = {
                 "id": q.id,
                 "field": q.field,

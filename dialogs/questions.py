@@ -22,7 +22,7 @@ HERE = Path(__file__).parent
 QUESTIONS_FILE = HERE / "questions.yaml"
 TEXTS_FILE = HERE / "texts.yaml"
 
-Kind = Literal["choice", "bool", "number", "date", "text"]
+Kind = Literal["choice", "bool", "number", "date", "text", "multi"]
 Unit = Literal["hkd", "years", "months", "age", "count"]
 AnswerValue = bool | int | float | str | None
 
@@ -50,6 +50,26 @@ class Band(BaseModel):
     label: LocalText
 
 
+class ChecklistOption(BaseModel):
+    """One line of a checklist: ticked sets `field` to `value`, unticked to the opposite. Its
+    `id` may be read by later conditions like a question id (true when the field is `value`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
+    field: str
+    value: bool = True
+    label: LocalText
+
+    @field_validator("field")
+    @classmethod
+    def _bool_field(cls, value: str) -> str:
+        if value not in PROFILE_FIELDS:
+            raise ValueError(f"{value!r} is not a profile field")
+        if "bool" not in str(Profile.model_fields[value].annotation):
+            raise ValueError(f"a checklist option sets a yes/no field, not {value}")
+        return value
+
+
 class Infer(BaseModel):
     """When the question was not asked and `when` holds, the profile gets `value`: a literal,
     or `{field: QUESTION_ID}` for that question's value."""
@@ -63,7 +83,9 @@ class Question(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")
-    field: str
+    # None: a checklist (its options name their fields) or a question that only steers the
+    # flow (the opening question about the person's goal).
+    field: str | None = None
     kind: Kind
     label: LocalText
     prompt: LocalText
@@ -80,11 +102,12 @@ class Question(BaseModel):
     common: tuple[str, ...] = ()
     lookup: Literal["university"] | None = None
     infer: tuple[Infer, ...] = ()
+    checklist: tuple[ChecklistOption, ...] = ()
 
     @field_validator("field")
     @classmethod
-    def _known_field(cls, value: str) -> str:
-        if value not in PROFILE_FIELDS:
+    def _known_field(cls, value: str | None) -> str | None:
+        if value is not None and value not in PROFILE_FIELDS:
             raise ValueError(f"{value!r} is not a profile field")
         return value
 
@@ -98,6 +121,20 @@ class Question(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
+        if self.kind == "multi":
+            if self.field is not None or self.options or self.bands or self.dont_know:
+                raise ValueError("a checklist has no field, options, bands or dont_know")
+            if not self.checklist:
+                raise ValueError("a checklist needs its `checklist` lines")
+            if len({o.id for o in self.checklist}) != len(self.checklist):
+                raise ValueError("checklist ids must be unique")
+            return self
+        if self.checklist:
+            raise ValueError("only a multi question has checklist lines")
+        if self.field is None:
+            if self.kind != "choice" or not self.options:
+                raise ValueError("only a choice question may have no field")
+            return self
         annotation = str(Profile.model_fields[self.field].annotation)
         expects = {
             "bool": "bool",
@@ -162,6 +199,13 @@ class Question(BaseModel):
         return [Option(value=None, label=null_label)] if self.dont_know else []
 
     @property
+    def fields(self) -> tuple[str, ...]:
+        """The profile fields this question sets: a checklist's lines', or its own field."""
+        if self.kind == "multi":
+            return tuple(o.field for o in self.checklist)
+        return (self.field,) if self.field else ()
+
+    @property
     def allows_null(self) -> bool:
         return any(o.value is None for o in self.export_options()) if self.picker is None else False
 
@@ -212,8 +256,13 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[QuestionSet, dict[str, 
         where = f"{path}: question #{i + 1} ({q.id})"
         if q.id in seen or q.id in ("summary", "result"):
             raise DataError(f"{where}: the id is used twice or reserved")
-        if q.field in fields:
-            raise DataError(f"{where}: field {q.field} is already asked by another question")
+        own_fields = [o.field for o in q.checklist] if q.kind == "multi" else [q.field]
+        for name in own_fields:
+            if name is not None and name in fields:
+                raise DataError(f"{where}: field {name} is already asked by another question")
+        for opt in q.checklist:
+            if opt.id in seen or opt.id in ("summary", "result") or opt.id == q.id:
+                raise DataError(f"{where}: checklist id {opt.id} is used twice or reserved")
         specs = [("when", q.when)] + [
             (f"infer #{k + 1}", inf.when) for k, inf in enumerate(q.infer)
         ]
@@ -237,7 +286,9 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[QuestionSet, dict[str, 
         if i == 0 and q.when is not None:
             raise DataError(f"{where}: the first question must always be asked")
         seen[q.id] = i
-        fields.add(q.field)
+        for opt in q.checklist:
+            seen[opt.id] = i
+        fields.update(f for f in own_fields if f is not None)
     return qset, conditions
 
 
@@ -261,6 +312,7 @@ __all__ = [
     "LANGS",
     "AnswerValue",
     "Band",
+    "ChecklistOption",
     "DataError",
     "Option",
     "Question",

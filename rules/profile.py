@@ -27,6 +27,16 @@ EDUCATION_RANK: dict[str, int] = {
     "master": 3,
     "doctorate": 4,
 }
+TechnicalTrade = Literal[
+    "new_industrialisation_technician",
+    "nurse",
+    "aircraft_maintenance_technician",
+    "marine_services_technician",
+    "it_technician",
+    "lift_escalator_technician",
+    "bim_coordinator",
+    "electrical_technician",
+]
 
 TechnicalTrade = Literal[
     "new_industrialisation_technician",

@@ -30,11 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TEXT_DIRS = ("bot", "dialogs", "rules")
 LANGS = ("zh-hant", "zh-hans")
 
-# Files the conversation rewrite of issue 10 (lever 7, questions phrased so their buttons answer
-# them) replaces, Chinese included. Until it lands their findings are expected failures; the lead
-# empties this set at merge.
-KNOWN_FAILURES: frozenset[str] = frozenset({"dialogs/questions.yaml", "dialogs/texts.yaml"})
-
 # Characters that are Simplified and Traditional both, which OpenCC's s2t still changes even
 # alone, because its first Traditional candidate is another character. Each is in Hong Kong's
 # standard list of characters (常用字字形表) in the sense we use it:
@@ -237,16 +232,7 @@ def test_the_walk_finds_the_project_texts() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(
-            p,
-            id=p.relative_to(ROOT).as_posix(),
-            marks=[pytest.mark.xfail(reason="rewritten by the conversation change", strict=True)]
-            if p.relative_to(ROOT).as_posix() in KNOWN_FAILURES
-            else [],
-        )
-        for p in FILES
-    ],
+    [pytest.param(p, id=p.relative_to(ROOT).as_posix()) for p in FILES],
 )
 def test_chinese_texts_are_in_their_own_script_without_english(path: Path) -> None:
     problems = findings(path)

@@ -35,6 +35,8 @@ from bot.screens import (
     Screen,
     answered_screen,
     choices_screen,
+    parse_toggle,
+    provisional_screens,
     question_screen,
     result_screens,
     summary_screen,
@@ -184,7 +186,7 @@ async def show_step(
             await _announce(context, announcement, user.first_name)
         return
     lang = session.lang
-    if step.kind == "question" and step.question and step.question.field in SENSITIVE_FIELDS:
+    if step.kind == "question" and step.question and SENSITIVE_FIELDS & set(step.question.fields):
         key = session_key(update)
         button = InlineKeyboardButton(
             t("btn_continue_privately", lang),
@@ -305,11 +307,25 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     stale = False
     choices = None
     announcement = None
+    ticks = None
+    provisional = None
     async with svc.store.transaction() as tx:
         session, _ = load_session(tx, flow, session_key(update), update)
         state_before = flow.state_of(session)
         if data is None or data.revision != session.revision:
             stale = True
+        elif (
+            data.action == cb.ANSWER
+            and data.arg1 == state_before
+            and _is_checklist(flow, state_before)
+            and (toggle := parse_toggle(data.arg2)) is not None
+        ):
+            # A checklist line: only the keyboard changes; the ticks are submitted by Done.
+            line, mask = toggle
+            if 0 <= line < len(flow.by_id[state_before].checklist):
+                ticks = mask ^ (1 << line)
+            else:
+                stale = True
         elif data.action == cb.ANSWER and data.arg1 == state_before:
             reply = flow.answer(session, key=data.arg2)
             if reply.accepted:
@@ -323,6 +339,16 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         elif data.action == cb.CHANGE:
             try:
                 session = flow.change(session, data.arg1)
+            except ValueError:
+                stale = True
+            else:
+                save_session(tx, session_key(update), session, finished=False)
+        elif data.action == cb.NAV and data.arg1 == "now" and state_before in flow.by_id:
+            # The result so far; the session (and /result's last finished result) unchanged.
+            provisional = flow.provisional(session)
+        elif data.action == cb.JUMP:
+            try:
+                session = flow.jump(session, data.arg1)
             except ValueError:
                 stale = True
             else:
@@ -343,6 +369,21 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await show_step(update, context, session)
         return
     await query.answer()
+    if provisional is not None:
+        inp = result_input(
+            flow,
+            session,
+            today=today_in_hong_kong(),
+            stale_days=svc.settings.stale_rules_days,
+            provisional=True,
+        )
+        screens = provisional_screens(inp, provisional, session, state_before, owner)
+        await _show(update, context, screens, edit=False)
+        return
+    if ticks is not None:
+        step = flow.step(session)
+        await edit_screen(update, context, question_screen(step, lang, owner, mask=ticks))
+        return
     if choices is not None:
         message, buttons = choices
         current = flow.step(session)
@@ -356,6 +397,11 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await show_step(update, context, session, note=note, announcement=announcement)
         return
     await show_step(update, context, session, note=note, edit=True, announcement=announcement)
+
+
+def _is_checklist(flow: QuestionFlow, state: str) -> bool:
+    question = flow.by_id.get(state)
+    return question is not None and question.kind == "multi"
 
 
 def _navigate(flow: QuestionFlow, session: Session, action: str) -> tuple[Session, bool]:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.bot_e2e.conftest import rows_about
-from tests.bot_e2e.walker import QUESTIONS, next_screen, question_of, walk_to_result
+from tests.bot_e2e.walker import QUESTIONS, next_screen, past_goal, question_of, walk_to_result
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ async def test_complete_questionnaire_in_each_language(bot, code, lang, heading_
     user = emu.user(first_name="Wen", language_code=code)
     await user.send("/start")
     asked, result = await walk_to_result(emu, user, lang)
-    assert asked[0] == "nationality"
+    assert asked[:2] == ["goal", "nationality"]
     text = "\n".join(m.text for m in result)
     assert any(h in text for h in heading_any), text[:500]
     assert disclaimer in text
@@ -62,13 +62,13 @@ async def test_back_change_and_restart_keep_or_clear_answers(bot):
     emu = bot.emu
     user = emu.user(first_name="Bo", language_code="en")
     await user.send("/start")
-    q1 = await emu.wait_for("passport", chat_id=user)
+    q1 = await past_goal(emu, user)
     await user.press(q1, "India")
     q2 = await next_screen(emu, user)
     assert question_of(q2, "en")["id"] == "age"
     await user.send("29")
     q3 = await next_screen(emu, user)
-    assert question_of(q3, "en")["id"] == "education"
+    assert question_of(q3, "en")["id"] == "facts"
 
     # /back returns to age with the answer shown
     await user.send("/back")
@@ -92,7 +92,7 @@ async def test_back_change_and_restart_keep_or_clear_answers(bot):
 
     await user.send("/restart")
     await emu.wait_for("Starting again", chat_id=user)
-    first = await emu.wait_for("passport", chat_id=user)
+    first = await emu.wait_for("What would you like to do", chat_id=user)
     assert "Question 1 of" in first.text
     await user.send("/summary")
     assert "haven't answered" in (await emu.wait_for("answered", chat_id=user)).text
@@ -102,7 +102,7 @@ async def test_switch_language_midway_keeps_answers(bot):
     emu = bot.emu
     user = emu.user(first_name="Chan", language_code="en")
     await user.send("/start")
-    q1 = await emu.wait_for("passport", chat_id=user)
+    q1 = await past_goal(emu, user)
     await user.press(q1, "India")
     await next_screen(emu, user)
     await user.send("/language")
@@ -128,7 +128,7 @@ async def test_bad_input_gets_a_friendly_reply_and_keeps_answers(bot):
     emu = bot.emu
     user = emu.user(first_name="Dee", language_code="en")
     await user.send("/start")
-    q1 = await emu.wait_for("passport", chat_id=user)
+    q1 = await past_goal(emu, user)
     await user.press(q1, "India")
     await next_screen(emu, user)
 
@@ -160,7 +160,7 @@ async def test_stale_and_forged_buttons_say_expired(bot):
     emu = bot.emu
     user = emu.user(first_name="Eve", language_code="en")
     await user.send("/start")
-    q1 = await emu.wait_for("passport", chat_id=user)
+    q1 = await past_goal(emu, user)
     await user.send("Vietnam")  # typed: the nationality message keeps its buttons
     await emu.wait_for("How old are you?", chat_id=user)
     await user.press(q1, "India")  # a button from an old message
@@ -205,7 +205,7 @@ async def test_forget_can_be_cancelled(bot):
     emu = bot.emu
     user = emu.user(first_name="Gus", language_code="en")
     await user.send("/start")
-    await emu.wait_for("passport", chat_id=user)
+    await emu.wait_for("What would you like to do", chat_id=user)
     await user.send("/forget")
     confirm = await emu.wait_for("cannot be undone", chat_id=user)
     await user.press(confirm, "No, keep it")
@@ -237,7 +237,7 @@ async def test_unexpected_error_apologises_and_shows_the_question(bot, monkeypat
     flow = bot.app.bot_data["services"].flow
     user = emu.user(first_name="Ivy", language_code="en")
     await user.send("/start")
-    q1 = await emu.wait_for("passport", chat_id=user)
+    q1 = await past_goal(emu, user)
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

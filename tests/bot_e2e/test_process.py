@@ -63,12 +63,14 @@ async def test_kill_9_mid_questionnaire_then_continue(bot_api, tmp_path):
     try:
         user = emu.user(first_name="Kai", language_code="en")
         await user.send("/start")
+        goal = await emu.wait_for("What would you like to do", chat_id=user, timeout=15)
+        await user.press(goal, "Not sure yet")
         q1 = await emu.wait_for("passport", chat_id=user, timeout=15)
         await user.press(q1, "India")
         await emu.wait_for("How old are you?", chat_id=user, timeout=15)
         await user.send("41")
         acknowledged = await next_screen(emu, user)
-        assert question_of(acknowledged, "en")["id"] == "education"
+        assert question_of(acknowledged, "en")["id"] == "facts"
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -79,7 +81,7 @@ async def test_kill_9_mid_questionnaire_then_continue(bot_api, tmp_path):
         await user.send("/start")
         await emu.wait_for("Welcome back", chat_id=user, timeout=15)
         resumed = await next_screen(emu, user)
-        assert question_of(resumed, "en")["id"] == "education"
+        assert question_of(resumed, "en")["id"] == "facts"
         await user.send("/summary")
         summary = await emu.wait_for("Your answers", chat_id=user, timeout=15)
         assert "India" in summary.text and "41" in summary.text
@@ -94,6 +96,8 @@ async def test_sigterm_exits_cleanly_and_keeps_answers(bot_api, tmp_path):
     proc = await _start_bot(emu, db)
     user = emu.user(first_name="Lee", language_code="en")
     await user.send("/start")
+    goal = await emu.wait_for("What would you like to do", chat_id=user, timeout=15)
+    await user.press(goal, "Not sure yet")
     q1 = await emu.wait_for("passport", chat_id=user, timeout=15)
     await user.press(q1, "Canada")
     await emu.wait_for("How old are you?", chat_id=user, timeout=15)
@@ -179,6 +183,8 @@ async def test_webhook_mode_checks_the_secret(bot_api, tmp_path):
         await emu.wait_for_call("setWebhook", timeout=10)
         user = emu.user(first_name="Mo", language_code="en")
         await user.send("/start")
+        await emu.wait_for("What would you like to do", chat_id=user, timeout=10)
+        await user.send("Not sure yet")
         await emu.wait_for("passport", chat_id=user, timeout=10)
         await user.send("Japan")
         await emu.wait_for("How old are you?", chat_id=user, timeout=10)

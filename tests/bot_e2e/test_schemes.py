@@ -58,10 +58,12 @@ async def test_deep_link_to_a_scheme_then_check(bot):
     await emu.wait_for("Hello Quin", chat_id=user)
     card_tail = await emu.wait_for("rules checked on", chat_id=user)
     assert any("IANG — " in (m.text or "") for m in emu.sent(user))
-    await emu.wait_for("passport", chat_id=user)  # the questionnaire follows
+    await emu.wait_for("What would you like to do", chat_id=user)  # the questionnaire follows
     await user.press(card_tail, "✅ Check if I fit")
     await emu.wait_for(
-        lambda m: "passport" in (m.text or "") and m.message_id > card_tail.message_id + 1,
+        lambda m: (
+            "What would you like" in (m.text or "") and m.message_id > card_tail.message_id + 1
+        ),
         chat_id=user,
     )
 
@@ -71,4 +73,4 @@ async def test_language_deep_link(bot):
     user = emu.user(first_name="Ray", language_code="en")
     await user.send("/start zh-hans")
     await emu.wait_for("你好", chat_id=user)
-    await emu.wait_for("护照", chat_id=user)
+    await emu.wait_for("你想在香港做什么？", chat_id=user)  # the first question, in zh-hans

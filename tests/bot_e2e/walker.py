@@ -18,6 +18,7 @@ RESULT_OPENINGS = {
     "zh-hans": ("✅ 适合你的计划", "🔎 可能适合", "按你目前的答案"),
 }
 SUMMARY_MARK = {"en": "See my result", "zh-hant": "查看結果", "zh-hans": "查看结果"}
+NOW_MARK = {"en": "now", "zh-hant": "現在", "zh-hans": "现在"}  # "see my result now"
 TYPED_DEFAULTS = {"number": "3", "date": "2020-06-30", "text": "not sure"}
 
 
@@ -47,7 +48,25 @@ async def next_screen(emu: BotApiEmulator, user: User) -> MessageRecord:
     return await emu.wait_for(lambda m: bool(m.buttons), chat_id=user, timeout=10)
 
 
+def not_sure(qid: str, lang: str = "en") -> str:
+    """The label of a question's "don't know" option (value null in the export)."""
+    return next(o["label"][lang] for o in QUESTIONS[qid]["options"] if o["value"] is None)
+
+
+async def past_goal(emu: BotApiEmulator, user: User, lang: str = "en") -> MessageRecord:
+    """Answer the opening question (the person's goal) with "not sure"; returns the next
+    question (the nationality), which replaces it in the same message."""
+    goal = await emu.wait_for(
+        lambda m: bool(m.buttons) and (q := question_of(m, lang)) is not None and q["id"] == "goal",
+        chat_id=user,
+    )
+    await user.press(goal, not_sure("goal", lang))
+    return await emu.wait_for(QUESTIONS["nationality"]["prompt"][lang], chat_id=user)
+
+
 def default_answer(q: dict[str, Any], lang: str) -> str:
+    if q["kind"] == "multi":  # a checklist: Done with nothing ticked
+        return q["done"]["label"][lang]
     unknown = [o for o in q["options"] if o["value"] is None]
     if q["kind"] in {"choice", "bool"}:
         if q["id"] == "nationality":
@@ -84,7 +103,11 @@ async def walk_to_result(
     for _ in range(max_steps):
         if RESULT_MARK[lang] in (screen.text or ""):
             return asked, result_messages(emu, user, lang)
-        see_result = [label for label in labels(screen) if SUMMARY_MARK[lang] in label]
+        see_result = [
+            label
+            for label in labels(screen)
+            if SUMMARY_MARK[lang] in label and NOW_MARK[lang] not in label  # not the shortcut
+        ]
         if see_result:
             await user.press(screen, see_result[0])
         else:

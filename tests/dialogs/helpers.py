@@ -31,6 +31,9 @@ def choose(
     assert q is not None
     if q.picker == "country":
         return f"c:{rng.choice(WALK_COUNTRIES)}", None
+    if q.kind == "multi":  # tick a random set of lines, then Done
+        ticked = [i for i in range(len(q.checklist)) if rng.random() < 0.4]
+        return flow.checklist_key(ticked), None
     keys = [b.key for b in step.buttons if b.key not in ("type", "other")]
     if q.kind == "number" and (not keys or rng.random() < 0.3):
         lo, hi = int(q.min or 0), int(min(q.max or 100, 100))

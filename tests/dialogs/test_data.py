@@ -24,7 +24,7 @@ SHARED_CSV = ROOT.parent / "shared" / "policy" / "ttps_universities.csv"
 
 
 def test_every_rules_field_is_asked(flow: QuestionFlow) -> None:
-    asked = {q.field for q in flow.questions}
+    asked = {f for q in flow.questions for f in q.fields}
     assert asked == set(PROFILE_FIELDS)
 
 
@@ -35,9 +35,18 @@ def test_export_shape(flow: QuestionFlow) -> None:
     ids = [q["id"] for q in data["questions"]]
     assert len(ids) == len(set(ids))
     for q in data["questions"]:
-        assert {"id", "field", "kind", "prompt", "options"} <= q.keys()
-        assert q["kind"] in ("choice", "bool", "number", "date", "text")
+        assert q["kind"] in ("choice", "bool", "number", "date", "text", "multi")
         assert set(q["prompt"]) == set(LANGS) and all(q["prompt"].values())
+        if q["kind"] == "multi":
+            # The contract's checklist: no field of its own, each line names field and value.
+            assert "field" not in q and {"id", "prompt", "options", "done"} <= q.keys()
+            assert set(q["done"]["label"]) == set(LANGS)
+            for opt in q["options"]:
+                assert set(opt) == {"field", "value", "label"}
+                assert opt["field"] in PROFILE_FIELDS and isinstance(opt["value"], bool)
+                assert set(opt["label"]) == set(LANGS) and all(opt["label"].values())
+            continue
+        assert {"id", "field", "kind", "prompt", "options"} <= q.keys()
         for opt in q["options"]:
             assert set(opt) == {"value", "label"}
             assert set(opt["label"]) == set(LANGS) and all(opt["label"].values())
@@ -87,7 +96,7 @@ def test_diagram_is_current(flow: QuestionFlow) -> None:
 
 def test_diagram_shows_conditions_and_every_state(flow: QuestionFlow) -> None:
     text = mermaid(flow)
-    assert "nationality --> mainland : 1. nationality in [CN]" in text
+    assert "nationality --> cn_facts : 1. nationality in [CN]" in text
     for state in flow.states:
         assert f" as {state}" in text
 
@@ -130,7 +139,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("field: mainland_resident", "field: mainland_residency", "question #2 (mainland)"),
+        ("field: mainland_resident", "field: mainland_residency", "question #3 (cn_facts)"),
         ("when: {nationality: [CN]}", "when: {age: {gte: 18}}", "not an earlier question"),
         ("when: {nationality: [CN]}", "when: {nationality: {within: [CN]}}", "unknown test"),
         ("    zh-hans: 你今年几岁？\n", "", "zh-hans"),
@@ -150,5 +159,5 @@ def test_bad_data_is_refused_with_file_and_entry(
 
 def test_the_bundled_data_loads() -> None:
     qset, conditions = load_questions()
-    assert qset.questions[0].id == "nationality"
-    assert "mainland" in conditions
+    assert qset.questions[0].id == "goal" and qset.questions[1].id == "nationality"
+    assert "cn_facts" in conditions and "months_abroad" in conditions

@@ -29,10 +29,12 @@ def answer_path(flow: QuestionFlow, inputs: list[str], lang: str = "en") -> Sess
     return session
 
 
-# A Vietnamese bachelor's graduate, straight through: every answer a button except age.
-VN_BACHELOR = ["k:c:VN", "29", "k:2", "k:1", "k:1", "k:0", "2021-06-30", "k:0", "k:1", "k:b1",
-               "k:b2", "k:0", "k:b0", "k:0", "k:0", "k:1", "k:b1", "k:1", "k:1", "k:b0", "k:0",
-               "k:1", "k:0"]  # fmt: skip
+G = "k:5"  # the opening question: "not sure yet"
+# A Vietnamese bachelor's graduate, straight through: every answer a button except age and the
+# bachelor's date. The checklist ticks English only ("m2": line 1).
+VN_BACHELOR = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "k:b1", "k:0", "2021-06-30", "k:0",
+               "k:b0", "k:b0", "k:b1", "k:b0", "k:0", "k:1"]  # fmt: skip
+INCOME = 6  # VN_BACHELOR[:INCOME] stops at the income question
 
 
 @pytest.fixture
@@ -75,15 +77,16 @@ def test_graduation_date_only_for_hong_kong_or_gba_study(flow: QuestionFlow) -> 
     for _ in range(300):
         session, states = walk_to_result(flow, rng)
         answers = session.answers
+        ticked = set((answers.get("facts") or "").split(","))
         if "graduated" in states:
-            assert answers.get("hk_degree") is True or answers.get("gba") is True
-        if "mainland" in states or "overseas_pr" in states or "months_abroad" in states:
+            assert {"hk_degree", "gba"} & ticked
+        if "cn_facts" in states or "months_abroad" in states:
             assert answers["nationality"] == "CN"
 
 
 def test_non_chinese_never_asked_mainland_questions(flow: QuestionFlow, done: Session) -> None:
-    assert not {"mainland", "overseas_pr", "months_abroad"} & set(done.answers)
-    assert flow.profile(done).mainland_resident is False  # inferred from the nationality
+    assert not {"cn_facts", "months_abroad"} & set(done.answers)
+    assert flow.profile(done).mainland_resident is None  # not asked: the rules need it for CN
 
 
 def test_band_maps_to_lower_edge_and_summary_shows_label(flow: QuestionFlow, done: Session) -> None:
@@ -97,27 +100,27 @@ def test_band_maps_to_lower_edge_and_summary_shows_label(flow: QuestionFlow, don
 
 
 def test_lowest_band_is_zero(flow: QuestionFlow) -> None:
-    s = answer_path(flow, VN_BACHELOR[:9])
+    s = answer_path(flow, VN_BACHELOR[:INCOME])
     assert flow.step(s).state == "income"
     s = press(flow, s, "b0")
     assert flow.profile(s).annual_income_hkd == 0
 
 
 def test_typed_amount_is_exact(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [*VN_BACHELOR[:9], "HK$ 2.6M"])
+    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "HK$ 2.6M"])
     assert flow.profile(s).annual_income_hkd == 2_600_000
     assert {r.question_id: r.answer for r in flow.summary(s)}["income"] == "HK$2,600,000"
 
 
 def test_band_label_typed(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [*VN_BACHELOR[:9], "HK$2.5M or more"])
+    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "HK$2.5M or more"])
     assert s.answers["income"] == "ge2_5m"
-    s = answer_path(flow, [*VN_BACHELOR[:9], "100萬至250萬港元"])
+    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "100萬至250萬港元"])
     assert s.answers["income"] == "1m"
 
 
 def test_dont_know_is_null(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [*VN_BACHELOR[:9], "not sure"])
+    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "not sure"])
     assert s.answers["income"] is None
     assert flow.profile(s).annual_income_hkd is None
     assert {r.question_id: r.answer for r in flow.summary(s)}["income"] == "Not sure"
@@ -129,15 +132,15 @@ def test_dont_know_is_null(flow: QuestionFlow) -> None:
 def at(flow: QuestionFlow, qid: str) -> Session:
     """A session at question `qid` (reached along a suitable path)."""
     paths = {
-        "mainland": ["k:c:CN"],
-        "overseas_pr": ["k:c:CN", "k:1"],
-        "months_abroad": ["k:c:CN", "k:1", "k:1"],
-        "age": ["k:c:VN"],
-        "graduated": ["k:c:VN", "29", "k:3", "k:0", "k:1"],
-        "bachelor_date": ["k:c:VN", "29", "k:2", "k:1", "k:1", "k:0"],
-        "salary": ["k:c:VN", "29", "k:0", "k:0", "k:0"],
-        "recent_years": ["k:c:VN", "29", "k:0", "k:1", "k:b0", "k:b4"],
-        "other_langs": ["k:c:VN", "29", "k:0", "k:1", "k:b0", "k:b0", "k:b0", "k:1", "k:1", "k:1"],
+        "cn_facts": [G, "k:c:CN"],
+        "months_abroad": [G, "k:c:CN", "k:m0"],
+        "age": [G, "k:c:VN"],
+        "graduated": [G, "k:c:VN", "29", "k:m80", "k:2", "k:b0", "k:b0"],
+        "bachelor_date": [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0", "k:b0", "k:0"],
+        "offer_fit": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0"],
+        "salary": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0", "k:0"],
+        "recent_years": [G, "k:c:VN", "29", "k:m0", "k:0", "k:b4"],
+        "other_langs": [G, "k:c:VN", "29", "k:m0", "k:0", "k:b0", "k:b0", "k:b0", "k:b0"],
     }
     s = answer_path(flow, paths[qid])
     assert flow.step(s).state == qid
@@ -198,16 +201,16 @@ def test_month_only_date_is_confirmed(flow: QuestionFlow) -> None:
 
 
 def test_bool_typed_answers(flow: QuestionFlow) -> None:
-    s = at(flow, "mainland")
-    assert typed(flow, s, "yes").session.answers["mainland"] is True
-    assert typed(flow, s, "否").session.answers["mainland"] is False
-    assert typed(flow, s, "不確定").session.answers["mainland"] is None
+    s = at(flow, "offer_fit")
+    assert typed(flow, s, "yes").session.answers["offer_fit"] is True
+    assert typed(flow, s, "否").session.answers["offer_fit"] is False
+    assert typed(flow, s, "不確定").session.answers["offer_fit"] is None
     reply = typed(flow, s, "perhaps")
     assert not reply.accepted and reply.message == "Please answer yes, no or not sure."
 
 
 def test_choice_typed_answers(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:VN", "30"])
+    s = answer_path(flow, [G, "k:c:VN", "30", "k:m0"])
     assert typed(flow, s, "Master's degree").session.answers["education"] == "master"
     assert typed(flow, s, "碩士學位").session.answers["education"] == "master"
     assert typed(flow, s, "doctorate").session.answers["education"] == "doctorate"
@@ -215,7 +218,7 @@ def test_choice_typed_answers(flow: QuestionFlow) -> None:
 
 
 def test_unknown_button_is_refused(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:VN", "30"])
+    s = answer_path(flow, [G, "k:c:VN", "30", "k:m0"])
     for key in ["99", "b9", "x", "c:VN", ""]:
         reply = flow.answer(s, key=key)
         assert not reply.accepted and reply.session is s
@@ -231,13 +234,13 @@ def test_type_button_asks_for_an_amount(flow: QuestionFlow) -> None:
 
 
 def test_country_typed_one_match_is_taken_with_confirmation(flow: QuestionFlow) -> None:
-    reply = typed(flow, flow.new_session("zh-hant"), "Vietnma")
+    reply = typed(flow, answer_path(flow, [G], "zh-hant"), "Vietnma")
     assert reply.accepted and reply.session.answers["nationality"] == "VN"
     assert reply.message == "國籍：越南。"
 
 
 def test_country_several_matches_are_offered(flow: QuestionFlow) -> None:
-    s = flow.new_session()
+    s = answer_path(flow, [G])
     reply = typed(flow, s, "austr")
     assert not reply.accepted and reply.session is s
     keys = [b.key for b in reply.buttons]
@@ -246,19 +249,19 @@ def test_country_several_matches_are_offered(flow: QuestionFlow) -> None:
 
 
 def test_country_no_match(flow: QuestionFlow) -> None:
-    reply = typed(flow, flow.new_session(), "Atlantis")
+    reply = typed(flow, answer_path(flow, [G]), "Atlantis")
     assert not reply.accepted and "Atlantis" in reply.message
 
 
 def test_country_buttons_are_common_ones(flow: QuestionFlow) -> None:
-    step = flow.step(flow.new_session())
+    step = flow.step(answer_path(flow, [G]))
     keys = [b.key for b in step.buttons]
     assert keys[0] == "c:CN" and "c:VN" in keys and keys[-1] == "other"
     assert "c:HK" not in keys
 
 
 def test_university_lookup_asks_to_confirm(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:VN", "29", "k:2", "k:1", "k:1"])
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0", "k:b0"])
     assert flow.step(s).state == "bachelor_uni"
     reply = typed(flow, s, "HKU")
     assert not reply.accepted and reply.session is s
@@ -272,7 +275,7 @@ def test_university_lookup_asks_to_confirm(flow: QuestionFlow) -> None:
 
 
 def test_university_lookup_in_chinese(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:CN", "k:0", "29", "k:2", "k:1", "k:1"], lang="zh-hans")
+    s = answer_path(flow, [G, "k:c:CN", "k:m1", "29", "k:m0", "k:2", "k:b0", "k:b0"], "zh-hans")
     reply = typed(flow, s, "清华大学")
     # a Simplified screen names the university in Simplified too (the list holds 清華大學)
     assert "清华大学" in reply.message and "清華" not in reply.message
@@ -283,20 +286,22 @@ def test_university_lookup_in_chinese(flow: QuestionFlow) -> None:
 
 
 def test_back_keeps_answer_and_preselects_it(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:VN", "29", "k:3"])
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m2", "k:3"])
     b = flow.back(s)
     step = flow.step(b)
     assert step.state == "education" and step.selected == "3"
     assert b.answers == s.answers and b.revision == s.revision + 1
-    b2 = flow.back(b)
+    facts = flow.back(b)
+    assert flow.step(facts).state == "facts" and flow.step(facts).selected == "m2"
+    b2 = flow.back(facts)
     assert flow.step(b2).state == "age" and flow.step(b2).current == "29"
     b3 = flow.back(flow.back(b2))
-    assert flow.step(b3).state == "nationality"
+    assert flow.step(b3).state == "goal"
     assert flow.back(b3) == b3  # nowhere further back
 
 
 def test_back_then_same_answer_returns_to_where_you_were(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:VN", "29", "k:3", "k:1"])
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m0", "k:3", "k:b0"])
     here = flow.step(s).state
     b = flow.back(flow.back(s))
     again = press(flow, b, "3")
@@ -308,7 +313,7 @@ def test_back_from_result_and_summary(flow: QuestionFlow, done: Session) -> None
     summary = flow.back(result)
     assert flow.step(summary).kind == "summary"
     last = flow.back(summary)
-    assert flow.step(last).state == "record"
+    assert flow.step(last).state == "award"
     assert (
         press(flow, result, "summary") == summary
         or flow.step(press(flow, result, "summary")).kind == "summary"
@@ -323,8 +328,8 @@ def test_change_keeps_relevant_answers_and_drops_the_rest(
     assert flow.step(s).state == "education"
     s = press(flow, s, "0")
     assert flow.step(s).kind == "summary"  # every later answer that still applies is kept
-    assert not {"hk_degree", "gba", "bachelor_uni", "bachelor_date", "stem"} & set(s.answers)
-    assert s.answers["income"] == "1m" and s.answers["record"] == done.answers["record"]
+    assert not {"bachelor_uni", "bachelor_date", "stem"} & set(s.answers)
+    assert s.answers["income"] == "1m" and s.answers["facts"] == done.answers["facts"]
     profile = flow.profile(s)
     assert profile.education == "secondary" and profile.hk_degree is False
 
@@ -332,7 +337,7 @@ def test_change_keeps_relevant_answers_and_drops_the_rest(
 def test_change_to_a_new_branch_asks_only_the_new_questions(
     flow: QuestionFlow, done: Session
 ) -> None:
-    s = press(flow, flow.change(done, "offer"), "0")  # now has a job offer
+    s = press(flow, flow.change(done, "facts"), "m3")  # now has a job offer (and English)
     assert flow.step(s).state == "offer_fit"
     s = press(flow, s, "0")
     assert flow.step(s).state == "salary"
@@ -342,7 +347,7 @@ def test_change_to_a_new_branch_asks_only_the_new_questions(
 
 def test_change_refuses_questions_off_the_path(flow: QuestionFlow, done: Session) -> None:
     with pytest.raises(ValueError):
-        flow.change(done, "mainland")
+        flow.change(done, "cn_facts")
 
 
 def test_change_from_result(flow: QuestionFlow, done: Session) -> None:
@@ -358,7 +363,7 @@ def test_restart(flow: QuestionFlow, done: Session) -> None:
     s = flow.restart(done)
     assert s.answers == {} and s.history == [] and s.lang == done.lang
     assert s.revision > done.revision
-    assert flow.step(s).state == "nationality"
+    assert flow.step(s).state == "goal"
 
 
 def test_language_switch_keeps_answers(flow: QuestionFlow, done: Session) -> None:
@@ -368,22 +373,23 @@ def test_language_switch_keeps_answers(flow: QuestionFlow, done: Session) -> Non
 
 
 def test_step_view(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:VN", "29"], lang="zh-hans")
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m0"], lang="zh-hans")
     step = flow.step(s)
     assert step.kind == "question" and step.state == "education"
     assert step.prompt == flow.by_id["education"].prompt["zh-hans"]
-    assert step.progress is not None and step.progress[0] == 3
-    assert step.progress_text == f"第 3 题，约共 {step.progress[1]} 题"
+    assert step.progress is not None and step.progress[0] == 5
+    assert step.progress_text == f"第 5 题，约共 {step.progress[1]} 题"
     assert [b.label for b in step.buttons][2] == "学士学位"
     assert step.revision == s.revision and step.can_go_back
 
 
 def test_progress_total_shrinks_when_branches_close(flow: QuestionFlow) -> None:
-    s = answer_path(flow, ["k:c:VN", "29"])
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m0"])
     before = flow.step(s).progress
     after = flow.step(press(flow, s, "0")).progress  # secondary school: no degree questions
-    assert after[0] == before[0] + 1
-    assert after[1] < before[1]
+    degree = flow.step(press(flow, s, "2")).progress  # a bachelor's: the degree questions
+    assert after[0] == before[0] + 1 == degree[0]
+    assert after[1] < degree[1]
 
 
 def test_callback_data_fits_telegram(flow: QuestionFlow) -> None:
@@ -417,7 +423,9 @@ def test_session_json_round_trip_and_size(flow: QuestionFlow) -> None:
 def test_even_a_session_answering_every_question_fits_in_2_kb(flow: QuestionFlow) -> None:
     answers = {}
     for q in flow.questions:  # the longest stored form each question can take
-        if q.kind == "date":
+        if q.kind == "multi":
+            answers[q.id] = ",".join(line.id for line in q.checklist)
+        elif q.kind == "date":
             answers[q.id] = "2020-12-31"
         elif q.bands:
             answers[q.id] = max((b.id for b in q.bands), key=len)
@@ -448,19 +456,20 @@ def test_state_is_derived_from_answers_when_the_cache_is_stale(flow: QuestionFlo
 def test_irrelevant_stored_answers_are_ignored(flow: QuestionFlow) -> None:
     # An answer to a question that is not relevant (Mainland residence for a Vietnamese) is
     # ignored by the replay and never reaches the profile.
-    s = Session(answers={"nationality": "VN", "mainland": True, "age": 30})
-    assert flow.state_of(s) == "education"
-    assert flow.profile(s).mainland_resident is False
+    s = Session(answers={"goal": None, "nationality": "VN", "cn_facts": "mainland", "age": 30})
+    assert flow.state_of(s) == "facts"
+    assert flow.profile(s).mainland_resident is None
 
 
 def test_answers_that_no_longer_fit_are_dropped_and_asked_again(flow: QuestionFlow) -> None:
     stored = Session(
-        answers={"nationality": "VN", "age": 30, "education": "phd", "income": "gone"},
+        answers={"goal": "x", "nationality": "VN", "age": 30, "facts": "nope", "income": "gone"},
         flow_version="old",
     )
     s = flow.resolve(stored)
     assert s.answers == {"nationality": "VN", "age": 30}
-    assert flow.step(s).state == "education"
+    assert flow.step(s).state == "goal"
+    assert flow.is_valid_answer("facts", "") and flow.is_valid_answer("facts", "offer,english")
     assert not flow.is_valid_answer("age", 200) and not flow.is_valid_answer("age", True)
     assert flow.is_valid_answer("income", "1m") and flow.is_valid_answer("income", None)
     assert not flow.is_valid_answer("graduated", "2999-01-01")
@@ -491,5 +500,26 @@ def test_summary_and_result_keys(flow: QuestionFlow, done: Session) -> None:
     assert not flow.answer(done, text="hello").accepted
     result = press(flow, done, "result")
     assert [b.key for b in flow.step(result).buttons] == ["summary", "restart"]
-    assert flow.step(press(flow, result, "restart")).state == "nationality"
+    assert flow.step(press(flow, result, "restart")).state == "goal"
     assert {SUMMARY, RESULT} <= set(flow.states)
+
+
+def test_progress_estimate_reads_numbers_and_checklists_only_as_conditions_do(
+    flow: QuestionFlow,
+) -> None:
+    """The estimate is cached by answers read coarsely (a number by the interval between the
+    thresholds conditions compare it with, a checklist by the lines they read); it must equal
+    the estimate from the exact answers."""
+    rng = random.Random(9)
+    for _ in range(60):
+        session, _states = walk_to_result(flow, rng)
+        for qid in list(session.answers)[:12]:
+            s = flow.change(session, qid)
+            index, total = flow.progress(s)
+            pos = flow.index[qid]
+            answers = s.answers
+            later = frozenset(k for k in answers if flow.index.get(k, -1) > pos)
+            exact = tuple(answers.get(r) for r in flow._reads_before[pos])
+            first = 1 + len(answers) - len(later) - (qid in answers)
+            assert index == first
+            assert total == first + flow._count_remaining(pos, exact, later, None)

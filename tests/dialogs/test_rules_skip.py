@@ -26,7 +26,9 @@ def test_every_question_asked_still_matters(flow_rules: QuestionFlow) -> None:
                 break
             assert step.question is not None
             profile = flow_rules.profile(session)
-            assert step.question.field in fields_that_matter(profile), step.state
+            matter = fields_that_matter(profile)
+            # the opening question sets no field; a checklist is asked while any line matters
+            assert not step.question.fields or set(step.question.fields) & matter, step.state
             key, text = choose(flow_rules, session, rng)
             session = flow_rules.answer(session, key=key, text=text).session
 
@@ -38,8 +40,9 @@ def test_skip_shortens_paths(flow: QuestionFlow, flow_rules: QuestionFlow) -> No
 
 
 def test_excluded_nationality_asks_few_questions(flow_rules: QuestionFlow) -> None:
-    session = flow_rules.answer(flow_rules.new_session(), key="c:AF").session
-    asked = 1
+    session = flow_rules.answer(flow_rules.new_session(), key="5").session
+    session = flow_rules.answer(session, key="c:AF").session
+    asked = 2
     while flow_rules.step(session).kind == "question":
         step = flow_rules.step(session)
         reply = (

@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 ANSWERS_EN = [
-    "Vietnam", "29", "3", "2", "2", "HKU", "1", "2021-06-30", "1", "2", "2", "c", "d", "1", "2",
-    "1", "1", "b", "2", "1", "2", "2", "1", "2", "2", "summary", "change 2", "31", "result",
+    "6", "Vietnam", "29", "2", "3", "c", "2", "HKU", "1", "2021-06-30", "1", "1", "1", "b", "a",
+    "1", "2", "summary", "change 3", "31", "result",
 ]  # fmt: skip
 
 
@@ -33,6 +33,7 @@ def test_chat_to_a_result_through_stdin() -> None:
     out = done.stdout
     assert "Which country's passport do you hold?" in out
     assert "Nationality: Vietnam." in out
+    assert "☐ I speak and write English well" in out and "Facts about you: I speak" in out
     assert "is on the list of eligible universities" in out
     assert "== Your answers ==" in out and "Age: 31" in out
     assert "not legal advice" in out and "https://www.immd.gov.hk" in out
@@ -47,7 +48,7 @@ def test_chat_to_a_result_through_stdin() -> None:
 
 
 def test_chat_in_traditional_chinese_with_back_restart_and_quit() -> None:
-    lines = ["1", "back", "重新開始", "不", "返回", "restart", "是", "越南", "垃圾", "quit"]
+    lines = ["1", "back", "重新開始", "不", "返回", "restart", "是", "6", "越南", "垃圾", "quit"]
     done = run_chat(lines, "--lang", "zh-hant")
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -62,7 +63,7 @@ def test_chat_in_traditional_chinese_with_back_restart_and_quit() -> None:
 
 
 def test_chat_with_the_rules_skip_reaches_a_result() -> None:
-    done = run_chat(["India", "30", *["not sure", "no"] * 30, "result"])
+    done = run_chat(["not sure", "India", "30", *["not sure", "none"] * 30, "result"])
     assert done.returncode == 0, done.stderr
     assert "Catalogue " in done.stdout and "not legal advice" in done.stdout
     assert "🔎 Possible" in done.stdout  # unknowns make schemes possible, never matches
@@ -71,12 +72,12 @@ def test_chat_with_the_rules_skip_reaches_a_result() -> None:
 def test_chat_ends_cleanly_when_input_ends() -> None:
     done = run_chat([])
     assert done.returncode == 0
-    assert "Which country's passport do you hold?" in done.stdout
+    assert "What would you like to do in Hong Kong?" in done.stdout
 
 
 def test_commands_in_every_language_and_the_details_of_a_result() -> None:
-    lines = ["India", "/summary", "摘要", "/help", "幫助", "语言", "2", "/language en", "30",
-             "/result", *["not sure", "no"] * 30, "result", "1", "1"]  # fmt: skip
+    lines = ["not sure", "India", "/summary", "摘要", "/help", "幫助", "语言", "2", "/language en",
+             "30", "/result", *["not sure", "no"] * 30, "result", "1", "1"]  # fmt: skip
     done = run_chat(lines)
     assert done.returncode == 0, done.stderr
     out = done.stdout

@@ -1,0 +1,100 @@
+"""Which unanswered profile fields could still make some scheme a match.
+
+`rules.fields_that_matter` keeps every field that could change any scheme's status, so a scheme
+that already failed a criterion (a near miss) keeps asking for its other unknowns. A person
+wants to know which schemes fit: a field is worth a question only while some scheme has failed
+nothing and reads it through a criterion that is still unknown. Answering more never turns a
+failed criterion into a met one, so no scheme that would match is lost by not asking the rest
+(tests/dialogs/test_personas.py walks every persona case to check exactly that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rules.evaluator import resolve
+from rules.predicates import GPT_ITEMS, gpt_values, qmas_points
+from rules.profile import Profile
+
+_CACHE: dict[tuple[int, tuple[Any, ...]], tuple[tuple[str, ...], bool]] = {}
+_CACHE_LIMIT = 50_000
+
+# QMAS's points test reads fifteen fields, but while it is open only the items still unknown can
+# change it: a bachelor's STEM subject or a second language once two are known cannot.
+_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "age": ("age",),
+    "postgraduate": ("education", "postgraduate_from_eligible_university"),
+    "postgraduate_stem": ("education", "postgraduate_from_eligible_university", "stem_degree"),
+    "two_languages": ("good_english", "good_chinese", "other_languages"),
+    "english": ("good_english",),
+    "work_5y": ("work_experience_years",),
+    "renowned_3y": ("renowned_company_years",),
+    "tech_finance_trade_3y": ("tech_finance_trade_years",),
+    "international_2y": ("international_work_years",),
+    "income_1m": ("annual_income_hkd",),
+    "profit_5m": ("business_profit_hkd",),
+    "owns_listed_company": ("owns_listed_company",),
+}
+assert set(_ITEM_FIELDS) == set(GPT_ITEMS)
+
+
+def fields_that_could_match(profile: Profile) -> frozenset[str]:
+    """Unanswered fields read by an unknown criterion of a scheme with no failed criterion."""
+    wanted: set[str] = set()
+    for result in resolve(profile.as_of):
+        outcomes = tuple([fn(profile, args) for fn, args in result.calls])
+        key = (id(result), outcomes)
+        found = _CACHE.get(key)
+        if found is None:
+            found = _candidates(result, outcomes)
+            if len(_CACHE) < _CACHE_LIMIT:
+                _CACHE[key] = found
+        names, points_open = found
+        wanted.update(names)
+        if points_open:
+            wanted.add("exceptional_achievement")
+            for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
+                if value is None:
+                    wanted.update(_ITEM_FIELDS[item])
+    return frozenset([name for name in wanted if getattr(profile, name) is None])
+
+
+def _candidates(result: Any, outcomes: tuple[Any, ...]) -> tuple[tuple[str, ...], bool]:
+    """(fields of the unknown criteria, whether QMAS's points test is open and needs its
+    unknown items) for a result with no failed criterion."""
+    if any(met is False for met, _key in outcomes):
+        return (), False
+    names: dict[str, None] = {}
+    points_open = False
+    for crit, (met, key) in zip(result.criteria, outcomes, strict=True):
+        if met is None:
+            if crit.fn is qmas_points and key == "unknown":
+                points_open = True
+            else:
+                names.update(dict.fromkeys(crit.fields_for(key)))
+    return tuple(names), points_open
+
+
+def open_fields_by_scheme(profile: Profile) -> dict[str, tuple[str, ...]]:
+    """For each scheme (`GEP`, `TTPS/A`, …) that has failed nothing and is not yet a match, the
+    unanswered fields its unknown criteria read, in criterion order: the facts that would settle
+    it ("see my result now" offers the first one the questionnaire can ask)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for result in resolve(profile.as_of):
+        outcomes = tuple([fn(profile, args) for fn, args in result.calls])
+        if any(met is False for met, _key in outcomes) or all(met for met, _key in outcomes):
+            continue
+        names: dict[str, None] = {}
+        for crit, (met, key) in zip(result.criteria, outcomes, strict=True):
+            if met is None:
+                if crit.fn is qmas_points and key == "unknown":
+                    for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
+                        if value is None:
+                            names.update(dict.fromkeys(_ITEM_FIELDS[item]))
+                    names["exceptional_achievement"] = None
+                else:
+                    names.update(dict.fromkeys(crit.fields_for(key)))
+        category = result.category.id if result.category is not None else None
+        key = result.scheme.id + (f"/{category}" if category else "")
+        out[key] = tuple(n for n in names if getattr(profile, n) is None)
+    return out
