@@ -25,7 +25,7 @@ from bot.broadcast import setup as broadcast_setup
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, schemes
 from bot.ordering import PerUserUpdateProcessor
-from bot.pacing import GroupPacer
+from bot.pacing import OutboundLimiter
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.store import open_store
@@ -121,7 +121,7 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(PerUserUpdateProcessor(settings.max_concurrent_updates))
     )
-    builder_overrides = broadcast_setup.with_meter(builder_overrides)
+    builder = builder.rate_limiter(outbound_limiter(settings))
     for name, value in builder_overrides.items():
         builder = getattr(builder, name)(value)
     application = builder.build()
@@ -129,10 +129,20 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         settings=settings,
         store=open_store(settings.database_url),
         flow=QuestionFlow.default(),
-        pacer=GroupPacer(settings.group_messages_per_minute, settings.group_rate_window_seconds),
     )
     register_handlers(application)
     return application  # type: ignore[return-value]
+
+
+def outbound_limiter(settings: Settings) -> OutboundLimiter:
+    """The one limiter every request passes (bot/pacing.py): replies, broadcasts, menus."""
+    return OutboundLimiter(
+        settings.broadcast_rate_per_second,
+        reserve=settings.broadcast_reply_reserve,
+        group_per_minute=settings.group_messages_per_minute,
+        group_window=settings.group_rate_window_seconds,
+        per_chat_per_second=settings.broadcast_per_chat_per_second,
+    )
 
 
 async def _set_menus(application: Application) -> None:

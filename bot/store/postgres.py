@@ -60,8 +60,8 @@ from bot.store.broadcasts import (
 
 log = logging.getLogger(__name__)
 
-# Advisory lock keys (bigint). User locks are 2*id (+1 for the inbox drain), so they never meet
-# these small constants' range in practice (Telegram ids are far larger than 2**20 or negative).
+# Advisory lock keys (bigint). A user's inbox drain lock is 2*id + 1, so it never meets these
+# small constants' range in practice (Telegram ids are far larger than 2**20 or negative).
 MIGRATION_LOCK = 7_000_001
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry; append.
@@ -261,11 +261,6 @@ def _matched_schemes(last_result: str) -> set[str]:
     except (ValueError, AttributeError):
         return set()
     return {key.split(":", 1)[0] for key, status in statuses.items() if status == "match"}
-
-
-def user_lock_key(user_key: int) -> int:
-    """The advisory lock of a user's rows (transactions that read-modify-write them)."""
-    return 2 * user_key
 
 
 def drain_lock_key(user_key: int) -> int:
@@ -645,10 +640,6 @@ class _PgTransaction(Transaction):
         return stats
 
     # --- several instances (not part of the SQLite transaction)
-    def lock_user(self, user_key: int) -> None:
-        """Hold the user's row lock until this transaction ends (other instances wait)."""
-        self._x("SELECT pg_advisory_xact_lock(%s)", (user_lock_key(user_key),))
-
     def check_fence(self, name: str, token: int) -> None:
         row = self._one("SELECT token FROM leases WHERE name=%s FOR SHARE", (name,))
         if row is None or row[0] != token:
@@ -841,29 +832,13 @@ class PostgresStore(Store):
         return (row[0], int(row[1]), float(row[2])) if row else None
 
     # --- the update inbox (see bot/cluster.py)
-    async def inbox_register(self, update_id: int, user_key: int, payload: str) -> str:
-        """Record an update: `new`, `pending` (already registered, not yet processed) or
-        `done` (processed before: a resend, to be acknowledged without running again)."""
-        async with self._lock:
-            conn = self._require()
-            row = conn.execute(
-                f"INSERT INTO update_inbox (update_id, user_key, payload, received_at)"
-                f" VALUES (%s, %s, %s, {DB_NOW}) ON CONFLICT (update_id) DO NOTHING"
-                f" RETURNING update_id",
-                (update_id, user_key, payload),
-            ).fetchone()
-            if row is not None:
-                return "new"
-            done = conn.execute(
-                "SELECT done_at IS NOT NULL FROM update_inbox WHERE update_id=%s", (update_id,)
-            ).fetchone()
-        return "done" if done and done[0] else "pending"
-
     async def inbox_enter(
         self, update_id: int, user_key: int, payload: str
     ) -> tuple[str, int | None]:
-        """`inbox_register` and `inbox_try_lock` in one round trip: (state, lock generation or
-        None). A `done` update does not keep the lock."""
+        """Record an update and try its user's drain lock, in one round trip: (state, lock
+        generation or None). State is `new`, `pending` (registered, not yet processed) or `done`
+        (processed before: a resend, acknowledged without running again); a `done` update does
+        not keep the lock."""
         async with self._lock:
             row = self._row(
                 f"WITH ins AS (INSERT INTO update_inbox (update_id, user_key, payload, received_at)"
@@ -899,27 +874,14 @@ class PostgresStore(Store):
             with contextlib.suppress(psycopg.Error):
                 self._conn.execute("SELECT pg_advisory_unlock(%s)", (drain_lock_key(user_key),))
 
-    async def inbox_next(self, user_key: int, window: float) -> tuple[int, str] | float | None:
-        """The user's lowest unprocessed update as (update_id, payload); or, if it arrived less
-        than `window` seconds ago, how long to wait before asking again (an update with a lower
-        id may still be on its way to another instance); None when nothing is pending."""
-        async with self._lock:
-            row = self._row(
-                f"SELECT update_id, payload, received_at + %s - {DB_NOW} FROM update_inbox"
-                f" WHERE user_key=%s AND done_at IS NULL ORDER BY update_id LIMIT 1",
-                (window, user_key),
-            )
-        if row is None:
-            return None
-        if row[2] > 0:
-            return float(row[2])
-        return int(row[0]), row[1]
-
     async def inbox_done_next(
         self, update_id: int, user_key: int, window: float
     ) -> tuple[int, str, int | None] | float | None:
-        """`inbox_done(update_id)` and then `inbox_next` in one round trip. The next one comes
-        with the highest update_id of the user's processed ones (to spot a late update)."""
+        """Mark `update_id` processed (payload dropped) and return the user's lowest unprocessed
+        update as (update_id, payload, highest processed update_id — to spot a late update); or,
+        if it arrived less than `window` seconds ago, how long to wait before asking again (an
+        update with a lower id may still be on its way to another instance); None when nothing
+        is pending. `update_id` 0 marks nothing."""
         async with self._lock:
             row = self._row(
                 f"WITH d AS (UPDATE update_inbox SET done_at={DB_NOW}, payload=NULL"
@@ -937,40 +899,12 @@ class PostgresStore(Store):
             return float(row[2])
         return int(row[0]), row[1], row[3]
 
-    async def inbox_done(self, update_id: int) -> bool:
-        """Mark processed (payload dropped); False if it was processed already."""
-        async with self._lock:
-            row = self._row(
-                f"UPDATE update_inbox SET done_at={DB_NOW}, payload=NULL WHERE update_id=%s"
-                f" AND done_at IS NULL RETURNING update_id",
-                (update_id,),
-            )
-        return row is not None
-
     async def inbox_is_done(self, update_id: int) -> bool:
         async with self._lock:
             row = self._row(
                 "SELECT done_at IS NOT NULL FROM update_inbox WHERE update_id=%s", (update_id,)
             )
         return bool(row and row[0])
-
-    async def inbox_max_done(self, user_key: int) -> int | None:
-        async with self._lock:
-            row = self._row(
-                "SELECT MAX(update_id) FROM update_inbox WHERE user_key=%s AND done_at IS NOT NULL",
-                (user_key,),
-            )
-        return row[0] if row else None
-
-    async def inbox_stale_users(self, older_than: float, limit: int = 100) -> list[int]:
-        """Users with updates left unprocessed for a while (their instance died mid-way)."""
-        async with self._lock:
-            rows = self._rows(
-                f"SELECT DISTINCT user_key FROM update_inbox WHERE done_at IS NULL"
-                f" AND received_at < {DB_NOW} - %s LIMIT %s",
-                (older_than, limit),
-            )
-        return [r[0] for r in rows]
 
     async def inbox_purge(self, older_than: float) -> int:
         """Forget processed updates older than that (they only served to spot resends)."""
@@ -979,7 +913,3 @@ class PostgresStore(Store):
                 f"DELETE FROM update_inbox WHERE done_at < {DB_NOW} - %s", (older_than,)
             )
             return cur.rowcount
-
-    async def count_sessions(self) -> int:
-        async with self._lock:
-            return int(self._row("SELECT COUNT(*) FROM sessions")[0])  # type: ignore[index]
