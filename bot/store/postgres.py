@@ -1,11 +1,19 @@
 """PostgreSQL store: several bot instances (webhook mode, behind one URL) share one database.
 
-Why a synchronous psycopg connection per process, guarded by an asyncio lock (as SQLite is):
-the `Transaction` methods are synchronous by design (handlers never await inside a transaction),
-and a round trip to a nearby PostgreSQL costs about 0.1 ms, less than an executor hop. One
-connection per process also keeps the number of server connections equal to the number of
-instances. A dropped connection is replaced at the start of the next transaction (the failed
-update raises; Telegram resends it, see `bot/webhook.py`).
+Connections, and what may hold up the event loop:
+- everything outside a transaction — the update inbox (`bot/cluster.py`), the broadcast lease,
+  migrations, the schema version — runs on psycopg's asynchronous pool (`psycopg_pool`): a slow
+  query or a reconnect there waits without holding up anyone else, and the lease is renewed on
+  its own connection whatever the transactions are doing;
+- the inbox's drain locks are session-level advisory locks, so they live on one asynchronous
+  connection of their own (`generation` counts its reconnects: the locks go with it);
+- `transaction()` is synchronous inside (the `Transaction` methods are, by design: handlers never
+  await inside one, and a round trip to a nearby PostgreSQL costs about 0.1 ms, less than an
+  executor hop), on one connection guarded by an asyncio lock. Connecting and reconnecting it run
+  in a thread, off the event loop. A statement inside cannot be awaited, so it is bounded:
+  `lock_timeout` (a row held by another session) and `statement_timeout` make a blocked
+  transaction fail fast — that update raises (Telegram resends it, see `bot/webhook.py`) —
+  instead of freezing every user for as long as the other session holds on.
 
 Across processes the database does the coordinating:
 - per-user ordering: `bot/cluster.py` keeps an inbox of updates (`update_inbox`) that the
@@ -31,6 +39,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 
 from bot.store.base import (
     Lease,
@@ -652,30 +661,42 @@ class PostgresStore(Store):
 
     shared = True  # several processes may use the same database
 
-    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: float = 5.0,
+        lock_timeout_ms: int = 250,
+        statement_timeout_ms: int = 2000,
+        pool_size: int = 4,
+    ) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
-        self._conn: psycopg.Connection | None = None
+        self.lock_timeout_ms = lock_timeout_ms
+        self.statement_timeout_ms = statement_timeout_ms
+        self.pool_size = pool_size
+        self._conn: psycopg.Connection | None = None  # transactions
         self._lock = asyncio.Lock()
-        self.generation = 0  # bumped on every (re)connect: session-level locks are gone then
+        self._pool: AsyncConnectionPool | None = None  # everything else
+        self._lock_conn: psycopg.AsyncConnection | None = None  # drain locks
+        self._lock_conn_lock = asyncio.Lock()
+        self.generation = 0  # bumped on every (re)connect of the drain-lock connection
+        self.reconnects = 0  # of the transactions' connection
         self._opened = False
 
-    # --- connection
+    # --- connections
     def _connect(self) -> psycopg.Connection:
+        """The transactions' connection (run in a thread: connecting may take seconds)."""
         conn = psycopg.connect(
             self.url, autocommit=True, connect_timeout=max(1, int(self.connect_timeout))
         )
-        conn.execute("SET TIME ZONE 'UTC'")
-        self.generation += 1
+        conn.execute(
+            f"SET TIME ZONE 'UTC'; SET lock_timeout = {int(self.lock_timeout_ms)};"
+            f" SET statement_timeout = {int(self.statement_timeout_ms)}"
+        )
         return conn
 
-    def _row(self, sql: str, params: tuple = ()) -> tuple | None:
-        return self._require().execute(sql, params).fetchone()  # type: ignore[arg-type]
-
-    def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return self._require().execute(sql, params).fetchall()  # type: ignore[arg-type]
-
-    def _require(self) -> psycopg.Connection:
+    async def _tx_conn(self) -> psycopg.Connection:
         if not self._opened:
             raise RuntimeError("store is not open")
         conn = self._conn
@@ -684,20 +705,70 @@ class PostgresStore(Store):
                 log.warning("PostgreSQL connection lost; reconnecting")
                 with contextlib.suppress(Exception):
                     conn.close()
-            self._conn = conn = self._connect()
+            self._conn = None
+            self._conn = conn = await asyncio.to_thread(self._connect)
+            self.reconnects += 1
         return conn
 
-    async def open(self) -> None:
-        self._opened = True
-        self._conn = await asyncio.to_thread(self._connect)
-        self._migrate()
+    async def _locks(self) -> psycopg.AsyncConnection:
+        """The drain locks' connection; a new one (and generation) if it died."""
+        conn = self._lock_conn
+        if conn is None or conn.closed or conn.broken:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            self._lock_conn = None
+            conn = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=max(1, int(self.connect_timeout))
+            )
+            self._lock_conn = conn
+            self.generation += 1
+        return conn
 
-    def _migrate(self) -> None:
-        conn = self._require()
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = conn.execute("SELECT version FROM schema_version").fetchone()
+    async def _row(self, sql: str, params: tuple = ()) -> tuple | None:
+        """One statement on a pooled connection (autocommit)."""
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(sql, params)  # type: ignore[arg-type]
+            return await cur.fetchone() if cur.description else None
+
+    async def _execute(self, sql: str, params: tuple = ()) -> int:
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(sql, params)  # type: ignore[arg-type]
+            return cur.rowcount
+
+    async def open(self) -> None:
+        async def configure(conn: psycopg.AsyncConnection) -> None:
+            await conn.execute("SET TIME ZONE 'UTC'")
+
+        pool = AsyncConnectionPool(
+            self.url, min_size=1, max_size=self.pool_size, open=False, configure=configure,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(self.connect_timeout))},
+            timeout=max(1.0, self.connect_timeout), name="bot-store",
+        )  # fmt: skip
+        await pool.open(wait=True, timeout=max(1.0, self.connect_timeout))
+        self._pool = pool
+        self._opened = True
+        try:
+            await self._migrate()
+            await self._tx_conn()
+            async with self._lock_conn_lock:
+                await self._locks()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _migrate(self) -> None:
+        assert self._pool is not None
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            row = await (await conn.execute("SELECT version FROM schema_version")).fetchone()
             current = row[0] if row else 0
             if current > len(MIGRATIONS):
                 raise RuntimeError(
@@ -705,9 +776,11 @@ class PostgresStore(Store):
                     f"({len(MIGRATIONS)}); upgrade the bot"
                 )
             for version in range(current, len(MIGRATIONS)):
-                conn.execute(MIGRATIONS[version])  # type: ignore[arg-type]
-                conn.execute("DELETE FROM schema_version")
-                conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version + 1,))
+                await conn.execute(MIGRATIONS[version])  # type: ignore[arg-type]
+                await conn.execute("DELETE FROM schema_version")
+                await conn.execute(
+                    "INSERT INTO schema_version (version) VALUES (%s)", (version + 1,)
+                )
 
     async def close(self) -> None:
         self._opened = False
@@ -715,21 +788,29 @@ class PostgresStore(Store):
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+        if self._lock_conn is not None:
+            with contextlib.suppress(Exception):
+                await self._lock_conn.close()
+            self._lock_conn = None
+        if self._pool is not None:
+            with contextlib.suppress(Exception):
+                await self._pool.close()
+            self._pool = None
 
-    def _begin(self) -> psycopg.Connection:
+    async def _begin(self) -> psycopg.Connection:
         """BEGIN on a live connection; one reconnect if the old one died since last use."""
-        conn = self._require()
+        conn = await self._tx_conn()
         try:
             conn.execute("BEGIN")
         except psycopg.OperationalError:
-            conn = self._require()  # broken now: replaced
+            conn = await self._tx_conn()  # broken now: replaced
             conn.execute("BEGIN")
         return conn
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._lock:
-            conn = self._begin()
+            conn = await self._begin()
             try:
                 yield _PgTransaction(conn)
             except BaseException:
@@ -739,8 +820,7 @@ class PostgresStore(Store):
             conn.execute("COMMIT")
 
     async def schema_version(self) -> int:
-        async with self._lock:
-            row = self._row("SELECT version FROM schema_version")
+        row = await self._row("SELECT version FROM schema_version")
         return row[0] if row else 0
 
     async def forget_user(self, user_id: int) -> None:
@@ -787,48 +867,43 @@ class PostgresStore(Store):
             )[0]
         return total
 
-    # --- leases (one broadcast sender across instances)
+    # --- leases (one broadcast sender across instances), on the pool
     async def acquire_lease(self, name: str, holder: str, ttl: float) -> Lease | None:
         """Take the lease if it is free or expired (by the database's clock): a new token."""
-        async with self._lock:
-            conn = self._require()
-            row = conn.execute(
-                f"INSERT INTO leases (name, holder, token, expires_at)"
-                f" VALUES (%s, %s, 1, {DB_NOW} + %s)"
-                f" ON CONFLICT (name) DO UPDATE SET holder=excluded.holder,"
-                f" token=leases.token + 1, expires_at=excluded.expires_at"
-                f" WHERE leases.expires_at < {DB_NOW}"
-                f" RETURNING token",
-                (name, holder, ttl),
-            ).fetchone()
+        row = await self._row(
+            f"INSERT INTO leases (name, holder, token, expires_at)"
+            f" VALUES (%s, %s, 1, {DB_NOW} + %s)"
+            f" ON CONFLICT (name) DO UPDATE SET holder=excluded.holder,"
+            f" token=leases.token + 1, expires_at=excluded.expires_at"
+            f" WHERE leases.expires_at < {DB_NOW}"
+            f" RETURNING token",
+            (name, holder, ttl),
+        )
         return Lease(name, holder, int(row[0])) if row else None
 
     async def renew_lease(self, lease: Lease, ttl: float) -> bool:
         """Extend a lease that has not expired and is still ours."""
-        async with self._lock:
-            row = self._row(
-                f"UPDATE leases SET expires_at={DB_NOW} + %s WHERE name=%s AND token=%s"
-                f" AND holder=%s AND expires_at >= {DB_NOW} RETURNING token",
-                (ttl, lease.name, lease.token, lease.holder),
-            )
+        row = await self._row(
+            f"UPDATE leases SET expires_at={DB_NOW} + %s WHERE name=%s AND token=%s"
+            f" AND holder=%s AND expires_at >= {DB_NOW} RETURNING token",
+            (ttl, lease.name, lease.token, lease.holder),
+        )
         return row is not None
 
     async def release_lease(self, lease: Lease) -> None:
-        async with self._lock:
-            self._require().execute(
-                f"UPDATE leases SET expires_at={DB_NOW} - 1 WHERE name=%s AND token=%s",
-                (lease.name, lease.token),
-            )
+        await self._execute(
+            f"UPDATE leases SET expires_at={DB_NOW} - 1 WHERE name=%s AND token=%s",
+            (lease.name, lease.token),
+        )
 
     def check_fence(self, tx: Transaction, name: str, token: int) -> None:
         tx.check_fence(name, token)  # type: ignore[attr-defined]
 
     async def lease_holder(self, name: str) -> tuple[str, int, float] | None:
         """(holder, token, seconds left by the database's clock) or None (tests, metrics)."""
-        async with self._lock:
-            row = self._row(
-                f"SELECT holder, token, expires_at - {DB_NOW} FROM leases WHERE name=%s", (name,)
-            )
+        row = await self._row(
+            f"SELECT holder, token, expires_at - {DB_NOW} FROM leases WHERE name=%s", (name,)
+        )
         return (row[0], int(row[1]), float(row[2])) if row else None
 
     # --- the update inbox (see bot/cluster.py)
@@ -839,8 +914,9 @@ class PostgresStore(Store):
         generation or None). State is `new`, `pending` (registered, not yet processed) or `done`
         (processed before: a resend, acknowledged without running again); a `done` update does
         not keep the lock."""
-        async with self._lock:
-            row = self._row(
+        async with self._lock_conn_lock:
+            conn = await self._locks()
+            cur = await conn.execute(
                 f"WITH ins AS (INSERT INTO update_inbox (update_id, user_key, payload, received_at)"
                 f" VALUES (%s, %s, %s, {DB_NOW}) ON CONFLICT (update_id) DO NOTHING"
                 f" RETURNING update_id)"
@@ -849,30 +925,31 @@ class PostgresStore(Store):
                 f" pg_try_advisory_lock(%s)",
                 (update_id, user_key, payload, update_id, drain_lock_key(user_key)),
             )
+            row = await cur.fetchone()
             assert row is not None
             inserted, done, locked = row
             state = "new" if inserted else ("done" if done else "pending")
             if locked and state == "done":
-                self._row("SELECT pg_advisory_unlock(%s)", (drain_lock_key(user_key),))
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (drain_lock_key(user_key),))
                 locked = False
             return state, (self.generation if locked else None)
 
     async def inbox_try_lock(self, user_key: int) -> int | None:
         """Take the user's drain lock (session level) without waiting; returns the connection
         generation it was taken on (a reconnect loses it), or None if another instance has it."""
-        async with self._lock:
-            conn = self._require()
-            row = conn.execute(
-                "SELECT pg_try_advisory_lock(%s)", (drain_lock_key(user_key),)
-            ).fetchone()
+        async with self._lock_conn_lock:
+            conn = await self._locks()
+            cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (drain_lock_key(user_key),))
+            row = await cur.fetchone()
             return self.generation if row and row[0] else None
 
     async def inbox_unlock(self, user_key: int, generation: int) -> None:
-        async with self._lock:
-            if generation != self.generation or self._conn is None or self._conn.broken:
+        async with self._lock_conn_lock:
+            conn = self._lock_conn
+            if generation != self.generation or conn is None or conn.broken or conn.closed:
                 return  # the connection it was held on is gone, and the lock with it
             with contextlib.suppress(psycopg.Error):
-                self._conn.execute("SELECT pg_advisory_unlock(%s)", (drain_lock_key(user_key),))
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (drain_lock_key(user_key),))
 
     async def inbox_done_next(
         self, update_id: int, user_key: int, window: float
@@ -882,17 +959,16 @@ class PostgresStore(Store):
         if it arrived less than `window` seconds ago, how long to wait before asking again (an
         update with a lower id may still be on its way to another instance); None when nothing
         is pending. `update_id` 0 marks nothing."""
-        async with self._lock:
-            row = self._row(
-                f"WITH d AS (UPDATE update_inbox SET done_at={DB_NOW}, payload=NULL"
-                f" WHERE update_id=%s AND done_at IS NULL RETURNING update_id)"
-                f" SELECT update_id, payload, received_at + %s - {DB_NOW},"
-                f" (SELECT MAX(update_id) FROM update_inbox WHERE user_key=%s"
-                f" AND done_at IS NOT NULL)"
-                f" FROM update_inbox WHERE user_key=%s AND done_at IS NULL AND update_id<>%s"
-                f" ORDER BY update_id LIMIT 1",
-                (update_id, window, user_key, user_key, update_id),
-            )
+        row = await self._row(
+            f"WITH d AS (UPDATE update_inbox SET done_at={DB_NOW}, payload=NULL"
+            f" WHERE update_id=%s AND done_at IS NULL RETURNING update_id)"
+            f" SELECT update_id, payload, received_at + %s - {DB_NOW},"
+            f" (SELECT MAX(update_id) FROM update_inbox WHERE user_key=%s"
+            f" AND done_at IS NOT NULL)"
+            f" FROM update_inbox WHERE user_key=%s AND done_at IS NULL AND update_id<>%s"
+            f" ORDER BY update_id LIMIT 1",
+            (update_id, window, user_key, user_key, update_id),
+        )
         if row is None:
             return None
         if row[2] > 0:
@@ -900,16 +976,13 @@ class PostgresStore(Store):
         return int(row[0]), row[1], row[3]
 
     async def inbox_is_done(self, update_id: int) -> bool:
-        async with self._lock:
-            row = self._row(
-                "SELECT done_at IS NOT NULL FROM update_inbox WHERE update_id=%s", (update_id,)
-            )
+        row = await self._row(
+            "SELECT done_at IS NOT NULL FROM update_inbox WHERE update_id=%s", (update_id,)
+        )
         return bool(row and row[0])
 
     async def inbox_purge(self, older_than: float) -> int:
         """Forget processed updates older than that (they only served to spot resends)."""
-        async with self._lock:
-            cur = self._require().execute(
-                f"DELETE FROM update_inbox WHERE done_at < {DB_NOW} - %s", (older_than,)
-            )
-            return cur.rowcount
+        return await self._execute(
+            f"DELETE FROM update_inbox WHERE done_at < {DB_NOW} - %s", (older_than,)
+        )
