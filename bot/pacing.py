@@ -5,10 +5,12 @@ and their progress messages all see the same windows.
 Telegram's limits (Bot FAQ): about 30 messages a second in all, about one a second in one chat
 (short bursts are tolerated), about 20 a minute in one group, edits included. Here:
 
-- **global window**: at most `rate` sends in any second. A person's reply (priority `REPLY`, the
-  default) is let through while the window has room; a broadcast message (`BROADCAST`) only
-  while it is below `rate × (1 − reserve)` and no reply is waiting, so a reply always finds room.
-  The broadcast sender asks `broadcast_budget()` how many it may start now.
+- **global window**: every send counts (answered ones in the last second, and those in flight).
+  A broadcast message (`BROADCAST`) starts only while the count is below `rate × (1 − reserve)`
+  — the broadcast sender asks `broadcast_budget()` how many may start now — so a person's reply
+  (`REPLY`, the default) always finds room and is never held by this window: Telegram's ~30 a
+  second is the bound for bulk notifications, and holding replies to it would cap how many
+  people a busy bot can answer.
 - **per group**: `group_per_minute` per `group_window` seconds for every priority; waiters are
   served replies first, then in arrival order.
 - **per chat**: a broadcast message waits a second after anything sent to that chat. Replies
@@ -114,7 +116,6 @@ class OutboundLimiter(BaseRateLimiter[int]):
         self.chat_paused: dict[int, float] = {}  # chat -> until (a reply's 429)
         self.paused_until = 0.0  # everything (a 429 without a chat)
         self.broadcast_paused_until = 0.0  # broadcasts only (a broadcast's 429)
-        self.replies_waiting = 0  # replies held by the global window
         self.rate_limited = 0  # 429s seen
         self._tickets = itertools.count()
         self._burst = max(1.0, rate * 0.05)
@@ -133,7 +134,7 @@ class OutboundLimiter(BaseRateLimiter[int]):
         """How many broadcast messages may start now: a token bucket at `rate`, capped so the
         bot's sends in any second (replies included, in flight counted) stay below the cap."""
         now = self.clock()
-        if now < max(self.paused_until, self.broadcast_paused_until) or self.replies_waiting:
+        if now < max(self.paused_until, self.broadcast_paused_until):
             self._last = now
             return 0
         self._tokens = min(self._burst, self._tokens + (now - self._last) * self.rate)
@@ -226,16 +227,8 @@ class OutboundLimiter(BaseRateLimiter[int]):
             await asyncio.sleep(wait)
 
     async def _admit(self, chat_id: int | None, priority: int) -> list[float] | None:
-        """Wait for the global window (replies only: broadcasts come within their budget) and
-        the group's; returns the group's cell to stamp, or None."""
-        if priority == REPLY and self._in_last_second(self.clock()) + self.in_flight >= self.rate:
-            self.replies_waiting += 1
-            try:
-                while self._in_last_second(now := self.clock()) + self.in_flight >= self.rate:
-                    await asyncio.sleep(max(0.005, self.recent[0] + 1.0 - now) if self.recent
-                                        else 0.005)  # fmt: skip
-            finally:
-                self.replies_waiting -= 1
+        """Wait for the group's window (broadcasts keep to the global one by their budget);
+        returns the group's cell to stamp, or None."""
         if chat_id is None or chat_id >= 0:
             return None
         window = self.groups.get(chat_id)

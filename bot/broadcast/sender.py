@@ -37,6 +37,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.outbox import markup
 from bot.pacing import BROADCAST, REPLY, OutboundLimiter, retry_seconds
 from bot.settings import Settings
 from bot.store import Store
@@ -367,7 +368,7 @@ class BroadcastSender:
                   "text": screen.text, "parse_mode": "HTML",
                   "link_preview_options": {"is_disabled": True}}  # fmt: skip
         if screen.keyboard is not None:
-            kwargs["reply_markup"] = screen.keyboard
+            kwargs["reply_markup"] = markup(screen.keyboard)
         # The final report must get through: at REPLY priority the limiter waits out a 429 and
         # retries; a passing one may be skipped.
         try:
