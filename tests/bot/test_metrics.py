@@ -3,11 +3,12 @@ read into the custom collector."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import Metrics
+from bot.metrics import COUNTERS, Metrics
 from bot.store.broadcasts import RUNNING
 
 
@@ -50,3 +51,16 @@ def test_counters_histogram_and_database_gauges():
                                       broadcasts=[]), None, (RUNNING,))
     s = _samples(m)
     assert s[("bot_users", ())] == 8 and ("bot_broadcast_total", (("job", "4"),)) not in s
+
+
+def test_every_counter_is_scraped_from_zero_and_listed_in_the_readme():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    m = Metrics()
+    s = _samples(m)
+    for name in COUNTERS:
+        assert f"`{name}`" in readme, name
+    for name in ("bot_updates_duplicate_total", "bot_updates_late_total",
+                 "bot_updates_recovered_total", "bot_update_lock_waits_total"):  # fmt: skip
+        assert s[(name, ())] == 0, name  # there before it first moves: rate() sees the step
+    m.count("bot_updates_recovered_total", 2)
+    assert _samples(m)[("bot_updates_recovered_total", ())] == 2

@@ -10,7 +10,14 @@ import time
 import pytest
 from telegram.error import RetryAfter
 
-from bot.pacing import BROADCAST, OutboundLimiter, _GroupWindow, is_rate_limited
+from bot.pacing import (
+    BROADCAST,
+    MAX_CHATLESS_RETRIES,
+    MAX_RETRIES,
+    OutboundLimiter,
+    _GroupWindow,
+    is_rate_limited,
+)
 
 
 class FakeClock:
@@ -164,6 +171,35 @@ async def test_a_broadcasts_429_pauses_broadcasts_not_replies():
     await _request(limiter, api, 5, "reply to the same person")
     await _request(limiter, api, 6, "reply elsewhere")
     assert time.monotonic() - started < 0.5
+
+
+async def test_start_up_calls_outlast_more_429s_than_a_reply():
+    """setWebhook/setMyCommands from instances starting together: giving up would end the
+    process, so a chatless call is retried more often than a reply (whose error reaches the
+    handler's apology)."""
+
+    class Refusing:
+        def __init__(self, times: int) -> None:
+            self.left = times
+
+        async def __call__(self, endpoint: str, data: dict) -> dict:
+            if self.left:
+                self.left -= 1
+                raise RetryAfter(0)
+            return {"ok": True}
+
+    limiter = OutboundLimiter(1000)
+    refused = MAX_RETRIES + 1
+    assert await _request(limiter, Refusing(refused), None, "menu", endpoint="setWebhook") == {
+        "ok": True
+    }
+    assert await _request(limiter, Refusing(MAX_CHATLESS_RETRIES), None, "m",
+                          endpoint="setMyCommands") == {"ok": True}  # fmt: skip
+    with pytest.raises(RetryAfter):
+        await _request(limiter, Refusing(MAX_CHATLESS_RETRIES + 1), None, "m",
+                       endpoint="getMyCommands")  # fmt: skip
+    with pytest.raises(RetryAfter):
+        await _request(limiter, Refusing(refused), 5, "reply")
 
 
 async def test_a_429_without_a_chat_pauses_everything():
