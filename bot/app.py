@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeDefault,
 )
-from telegram.error import RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -28,11 +25,10 @@ from bot.broadcast import setup as broadcast_setup
 from bot.cluster import INBOX_KEY
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
-from bot.handlers.common import _seconds
 from bot.handlers.compare import compare as compare_command
 from bot.handlers.compare import compare_button_pressed
 from bot.ordering import PerUserUpdateProcessor
-from bot.pacing import GroupPacer
+from bot.pacing import OutboundLimiter
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.store import open_store
@@ -41,7 +37,6 @@ from dialogs import QuestionFlow
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 6 * 3600
-T = TypeVar("T")
 
 
 def _pattern(*actions: str) -> str:
@@ -148,7 +143,7 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         .base_url(settings.telegram_api_base_url)
         .concurrent_updates(PerUserUpdateProcessor(settings.max_concurrent_updates))
     )
-    builder_overrides = broadcast_setup.with_meter(builder_overrides)
+    builder = builder.rate_limiter(outbound_limiter(settings))
     for name, value in builder_overrides.items():
         builder = getattr(builder, name)(value)
     application = builder.build()
@@ -156,33 +151,26 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         settings=settings,
         store=open_store(settings.database_url),
         flow=QuestionFlow.default(),
-        pacer=GroupPacer(settings.group_messages_per_minute, settings.group_rate_window_seconds),
     )
     register_handlers(application)
     return application  # type: ignore[return-value]
 
 
-FLOOD_RETRIES = 5
-
-
-async def with_flood_retry(call: Callable[[], Awaitable[T]], what: str) -> T:
-    """A start-up call, retried after Telegram's `retry_after` (429): instances starting
-    together hit the flood limit of setMyCommands and setWebhook, and must not crash-loop."""
-    for attempt in range(FLOOD_RETRIES + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            if attempt == FLOOD_RETRIES:
-                raise
-            wait = _seconds(exc.retry_after)
-            log.warning("flood limit at start-up", extra={"fields": {"call": what, "wait": wait}})
-            await asyncio.sleep(wait)
-    raise AssertionError("unreachable")
+def outbound_limiter(settings: Settings) -> OutboundLimiter:
+    """The one limiter every request passes (bot/pacing.py): replies, broadcasts, menus."""
+    return OutboundLimiter(
+        settings.broadcast_rate_per_second,
+        reserve=settings.broadcast_reply_reserve,
+        group_per_minute=settings.group_messages_per_minute,
+        group_window=settings.group_rate_window_seconds,
+        per_chat_per_second=settings.broadcast_per_chat_per_second,
+    )
 
 
 async def _set_menus(application: Application) -> None:
     """Set the command menus, skipping those Telegram already has as they should be (six calls
-    per start otherwise, against a small flood limit)."""
+    per start otherwise, against a small flood limit). A 429 here is waited out and retried by the
+    outbound limiter (bot/pacing.py), so instances starting together do not crash-loop."""
     bot = application.bot
     menus = (
         (BotCommandScopeDefault(), PUBLIC_COMMANDS),
@@ -194,18 +182,12 @@ async def _set_menus(application: Application) -> None:
         # Hong Kong's government; /language sets an exact per-chat menu for the other script.
         for lang, code in (("en", None), ("zh-hant", "zh")):
             wanted = commands_for(lang, names)
-            current = await with_flood_retry(
-                lambda s=scope, c=code: bot.get_my_commands(scope=s, language_code=c),
-                "getMyCommands",
-            )
+            current = await bot.get_my_commands(scope=scope, language_code=code)
             if [(c.command, c.description) for c in current] == [
                 (c.command, c.description) for c in wanted
             ]:
                 continue
-            await with_flood_retry(
-                lambda w=wanted, s=scope, c=code: bot.set_my_commands(w, scope=s, language_code=c),
-                "setMyCommands",
-            )
+            await bot.set_my_commands(wanted, scope=scope, language_code=code)
 
 
 async def _purge_loop(svc: Services) -> None:

@@ -273,8 +273,10 @@ class _FencedStore:
 class LeasedBroadcastSender(BroadcastSender):
     """The broadcast sender for a shared store: it runs only while holding the lease."""
 
-    def __init__(self, store: Any, bot: Any, settings: Any, meter: Any, *a: Any, **kw: Any) -> None:
-        super().__init__(store, bot, settings, meter, *a, **kw)
+    def __init__(
+        self, store: Any, bot: Any, settings: Any, limiter: Any, *a: Any, **kw: Any
+    ) -> None:
+        super().__init__(store, bot, settings, limiter, *a, **kw)
         self.real_store = store
         self.store = _FencedStore(store, self)
         self.holder = instance_name()

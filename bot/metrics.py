@@ -1,75 +1,145 @@
-"""Process metrics in Prometheus' text format, without a client library.
+"""Process metrics for /metrics, through prometheus_client (the webhook server serves them).
 
-Counters and one latency histogram are enough for /metrics; the update path pays a dict lookup
-and an addition.
+- counters and the handler latency histogram live in this process's own registry; the update
+  path pays a cached child lookup and an addition;
+- the database's figures (users, sessions, subscribers, broadcast progress) are not kept here:
+  `/metrics` reads them at scrape time (`bot/webhook.py`, cached a few seconds) into
+  `DatabaseGauges`, a custom collector that turns the latest reading into gauge families.
+
+Metric names are the ones the README lists; don't rename them (dashboards use them).
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
+import re
+from typing import Any
 
-BUCKETS_MS = (1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000)
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+try:  # the `_created` series only doubles every counter's size here
+    from prometheus_client import disable_created_metrics
+
+    disable_created_metrics()
+except ImportError:  # pragma: no cover - older prometheus_client
+    pass
+
+BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# Counters that code names as it counts them; their help texts.
+COUNTERS = {
+    "bot_webhook_requests_total": "Webhook requests, by result.",
+    "bot_updates_duplicate_total": "Resent updates acknowledged without running again.",
+    "bot_updates_late_total": "Updates applied after a later one of the same user.",
+    "bot_updates_recovered_total": "Stored updates handled after their process died.",
+    "bot_update_lock_waits_total": "Updates that waited for another instance's drain lock.",
+    "bot_broadcast_lease_acquired_total": "Broadcast leases this process acquired.",
+}
+COUNTER_LABELS = {"bot_webhook_requests_total": ("result",)}  # the others have none
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+class DatabaseGauges(Collector):
+    """The database's figures as gauges, from the last reading (`update`)."""
+
+    def __init__(self) -> None:
+        self.plain: dict[str, tuple[str, float]] = {}  # name -> (help, value)
+        self.jobs: list[tuple[int, int, dict[str, int]]] = []  # (job id, total, counts)
+
+    def update(self, stats: Any, sender: Any, active_statuses: tuple[str, ...]) -> None:
+        plain = {
+            "bot_users": ("Users the bot knows.", stats.users),
+            "bot_sessions_active": ("Users with a session touched in the last hour.",
+                                    stats.active_users),
+            "bot_results_finished": ("Finished questionnaires.", stats.finished),
+            "bot_subscribers": ("Subscribers to rule-change updates.", stats.subscribers),
+        }  # fmt: skip
+        if sender is not None:
+            holds = getattr(sender, "holds_lease", None)
+            run = getattr(sender, "current", None)
+            plain["bot_broadcast_lease_held"] = (
+                "1 on the instance sending broadcasts.",
+                float(bool(holds if holds is not None else True)),
+            )
+            plain["bot_broadcast_send_rate"] = (
+                "Broadcast messages sent per second (the running job).",
+                run.rate() if run is not None else 0.0,
+            )
+            plain["bot_broadcast_rate_limited"] = (
+                "429 answers the broadcast received.", getattr(sender, "rate_limited", 0)
+            )
+        self.plain = plain
+        self.jobs = [(job.id, job.total, dict(counts)) for job, counts in stats.broadcasts
+                     if job.status in active_statuses]  # fmt: skip
+
+    def collect(self):  # type: ignore[override]
+        for name, (help_text, value) in self.plain.items():
+            yield GaugeMetricFamily(name, help_text, value=value)
+        if self.jobs:
+            total = GaugeMetricFamily("bot_broadcast_total", "Recipients of a live broadcast.",
+                                      labels=["job"])  # fmt: skip
+            states = GaugeMetricFamily("bot_broadcast_recipients",
+                                       "A live broadcast's recipients by state.",
+                                       labels=["job", "state"])  # fmt: skip
+            for job_id, n, counts in self.jobs:
+                total.add_metric([str(job_id)], n)
+                for state, k in sorted(counts.items()):
+                    states.add_metric([str(job_id), state], k)
+            yield total
+            yield states
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.updates: defaultdict[tuple[str, str], int] = defaultdict(int)
-        self.errors: defaultdict[str, int] = defaultdict(int)
-        self.latency_counts: defaultdict[str, list[int]] = defaultdict(
-            lambda: [0] * (len(BUCKETS_MS) + 1)
-        )
-        self.latency_sum_ms: defaultdict[str, float] = defaultdict(float)
-        self.gauges: dict[str, float] = {}  # name, or name{labels}: set at scrape time
-        self.counters: defaultdict[str, float] = defaultdict(float)  # name or name{labels}
+        self.registry = CollectorRegistry()
+        self._updates = Counter("bot_updates_total", "Updates handled, by handler and outcome.",
+                                ["handler", "outcome"], registry=self.registry)  # fmt: skip
+        self._errors = Counter("bot_errors_total", "Handler errors.", ["handler"],
+                               registry=self.registry)  # fmt: skip
+        self._latency = Histogram("bot_handler_seconds", "Handler latency.", ["handler"],
+                                  buckets=BUCKETS_S, registry=self.registry)  # fmt: skip
+        # Declared up front, so a counter that has not moved yet is scraped as 0, not missing.
+        self._counters: dict[str, Counter] = {
+            name: Counter(name, help_text, COUNTER_LABELS.get(name, ()), registry=self.registry)
+            for name, help_text in COUNTERS.items()
+        }
+        self._children: dict[Any, Any] = {}
+        self.database = DatabaseGauges()
+        self.registry.register(self.database)
 
-    def count(self, name: str, n: float = 1) -> None:
-        """A counter without a fixed declaration (e.g. `bot_updates_late_total`)."""
-        self.counters[name] += n
+    def count(self, name: str, n: float = 1, **labels: str) -> None:
+        """Add to a counter named in COUNTERS (or any `bot_…_total`); labels as keywords, or
+        written into the name as `name{label="value"}`."""
+        key = (name, tuple(sorted(labels.items())))
+        child = self._children.get(key)
+        if child is None:
+            base, _, rest = name.partition("{")
+            labels = {**dict(_LABEL.findall(rest)), **labels}
+            counter = self._counters.get(base)
+            if counter is None:
+                counter = Counter(base, COUNTERS.get(base, base), sorted(labels),
+                                  registry=self.registry)  # fmt: skip
+                self._counters[base] = counter
+            child = counter.labels(**labels) if labels else counter
+            self._children[key] = child
+        child.inc(n)
 
     def observe(self, handler: str, outcome: str, ms: float) -> None:
-        self.updates[(handler, outcome)] += 1
-        if outcome != "ok":
-            self.errors[handler] += 1
-        self.latency_counts[handler][bisect.bisect_left(BUCKETS_MS, ms)] += 1
-        self.latency_sum_ms[handler] += ms
+        key = (handler, outcome)
+        children = self._children.get(key)
+        if children is None:
+            children = (self._updates.labels(handler, outcome), self._latency.labels(handler),
+                        self._errors.labels(handler) if outcome != "ok" else None)  # fmt: skip
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(ms / 1000)
+        if children[2] is not None:
+            children[2].inc()
 
     def render(self) -> str:
-        lines = [
-            "# HELP bot_updates_total Updates handled, by handler and outcome.",
-            "# TYPE bot_updates_total counter",
-        ]
-        for (handler, outcome), n in sorted(self.updates.items()):
-            lines.append(f'bot_updates_total{{handler="{handler}",outcome="{outcome}"}} {n}')
-        lines += ["# HELP bot_errors_total Handler errors.", "# TYPE bot_errors_total counter"]
-        for handler, n in sorted(self.errors.items()):
-            lines.append(f'bot_errors_total{{handler="{handler}"}} {n}')
-        lines += [
-            "# HELP bot_handler_seconds Handler latency.",
-            "# TYPE bot_handler_seconds histogram",
-        ]
-        for handler, counts in sorted(self.latency_counts.items()):
-            running = 0
-            for edge, n in zip((*BUCKETS_MS, float("inf")), counts, strict=True):
-                running += n
-                le = "+Inf" if edge == float("inf") else f"{edge / 1000:g}"
-                lines.append(
-                    f'bot_handler_seconds_bucket{{handler="{handler}",le="{le}"}} {running}'
-                )
-            lines.append(f'bot_handler_seconds_count{{handler="{handler}"}} {running}')
-            lines.append(
-                f'bot_handler_seconds_sum{{handler="{handler}"}} '
-                f"{self.latency_sum_ms[handler] / 1000:.6f}"
-            )
-        for kind, values in (("counter", self.counters), ("gauge", self.gauges)):
-            declared: set[str] = set()
-            for name, value in sorted(values.items()):
-                base = name.partition("{")[0]
-                if base not in declared:
-                    declared.add(base)
-                    lines.append(f"# TYPE {base} {kind}")
-                lines.append(f"{name} {value:g}")
-        return "\n".join(lines) + "\n"
+        return generate_latest(self.registry).decode()
 
 
 METRICS = Metrics()

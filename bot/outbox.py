@@ -3,15 +3,20 @@
 The bot never reads the Message that Telegram returns for a send or an edit, yet parsing it
 (with its inline keyboard) was the largest single cost of handling an update (bench/bench_bot.py).
 `Bot.do_api_request` without a return type skips that parsing; errors are raised exactly as by
-`send_message` (BadRequest, Forbidden, RetryAfter, ...).
+`send_message` (BadRequest, Forbidden, ...). Pacing and 429 retries are the outbound limiter's
+(bot/pacing.py), which every request passes.
+
+Keyboards go out as plain JSON-ready dicts (`markup`): python-telegram-bot's generic `to_dict`
+walk over every button's attributes cost more than the rest of sending.
 """
 
 from __future__ import annotations
 
 import warnings
+from operator import attrgetter
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.warnings import PTBUserWarning
 
 # do_api_request advises using the typed method for known endpoints; skipping the typed method's
@@ -20,12 +25,41 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 
 NO_PREVIEW = {"is_disabled": True}
 
+# Anything but text, callback_data and url sends the button through PTB's own to_dict.
+_OTHER = attrgetter(
+    "login_url", "switch_inline_query", "switch_inline_query_current_chat", "callback_game",
+    "pay", "web_app", "switch_inline_query_chosen_chat", "copy_text", "style",
+    "icon_custom_emoji_id",
+)  # fmt: skip
+
+
+def _button(b: InlineKeyboardButton) -> dict[str, Any]:
+    data = b.callback_data
+    plain = (data is None or isinstance(data, str)) and not b.api_kwargs
+    if not plain or any(v is not None for v in _OTHER(b)):
+        return b.to_dict()
+    out: dict[str, Any] = {"text": b.text}
+    if data is not None:
+        out["callback_data"] = data
+    if b.url is not None:
+        out["url"] = b.url
+    return out
+
+
+def markup(keyboard: InlineKeyboardMarkup | dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reply_markup parameter as a dict (a dict is passed through)."""
+    if keyboard is None or isinstance(keyboard, dict):
+        return keyboard
+    if keyboard.api_kwargs or not keyboard.inline_keyboard:
+        return keyboard.to_dict()
+    return {"inline_keyboard": [[_button(b) for b in row] for row in keyboard.inline_keyboard]}
+
 
 async def send_html(
     bot: Bot,
     chat_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboardMarkup | dict[str, Any] | None = None,
     *,
     thread_id: int | None = None,
     reply_to: int | None = None,
@@ -37,11 +71,11 @@ async def send_html(
         "link_preview_options": NO_PREVIEW,
     }
     if keyboard is not None:
-        kwargs["reply_markup"] = keyboard
+        kwargs["reply_markup"] = markup(keyboard)
     if thread_id:
         kwargs["message_thread_id"] = thread_id
     if reply_to:
-        kwargs["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
+        kwargs["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
     return await bot.do_api_request("sendMessage", api_kwargs=kwargs)
 
 
@@ -50,7 +84,7 @@ async def edit_html(
     chat_id: int,
     message_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboardMarkup | dict[str, Any] | None = None,
 ) -> Any:
     kwargs: dict[str, Any] = {
         "chat_id": chat_id,
@@ -60,5 +94,5 @@ async def edit_html(
         "link_preview_options": NO_PREVIEW,
     }
     if keyboard is not None:
-        kwargs["reply_markup"] = keyboard
+        kwargs["reply_markup"] = markup(keyboard)
     return await bot.do_api_request("editMessageText", api_kwargs=kwargs)

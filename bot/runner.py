@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from bot.app import build_application, with_flood_retry
+from bot.app import build_application
 from bot.logs import configure_logging
 from bot.settings import Settings
 
@@ -72,7 +72,7 @@ async def serve(
             await _serve_webhook(application, settings, stop)
         else:
             assert application.updater is not None
-            await with_flood_retry(application.bot.delete_webhook, "deleteWebhook")
+            await application.bot.delete_webhook()  # a 429 is waited out by the limiter
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             log.info("polling", extra={"fields": {"bot": application.bot.username}})
             await stop.wait()
@@ -109,11 +109,9 @@ async def _serve_webhook(application: Application, settings: Settings, stop: asy
         await task  # it could not listen: its error ends the start
         port = settings.webhook_port
         raise SystemExit(f"error: the webhook server could not listen on port {port}")
-    await with_flood_retry(
-        lambda: application.bot.set_webhook(
-            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        ),
-        "setWebhook",
+    # A 429 (instances starting together) is waited out and retried by the outbound limiter.
+    await application.bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
     )
     where = {"listen": settings.webhook_listen, "port": settings.webhook_port}
     log.info("webhook", extra={"fields": where})

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import ContextTypes
 
-from bot.pacing import GroupPacer
-
 if TYPE_CHECKING:
     from bot.settings import Settings
     from bot.store import Store
@@ -22,7 +20,6 @@ class Services:
     settings: Settings
     store: Store
     flow: QuestionFlow
-    pacer: GroupPacer = field(default_factory=GroupPacer)
     bot_username: str = ""
     background: set = field(default_factory=set)
 

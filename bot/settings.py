@@ -37,11 +37,11 @@ class Settings(BaseSettings):
     group_rate_window_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
 
-    # Broadcasts (bot/broadcast/): their own pacing, never python-telegram-bot's rate limiter.
+    # Broadcasts (bot/broadcast/). Every request, replies and broadcasts alike, passes the one
+    # outbound limiter (bot/pacing.py); the group window is GROUP_MESSAGES_PER_MINUTE's.
     broadcast_rate_per_second: float = Field(default=30.0, gt=0)
     broadcast_reply_reserve: float = Field(default=0.03, ge=0, lt=1)
     broadcast_per_chat_per_second: float = Field(default=1.0, gt=0)
-    broadcast_group_per_minute: int = Field(default=20, ge=1)
     broadcast_max_in_flight: int = Field(default=32, ge=1)
     broadcast_request_timeout: float = Field(default=15.0, gt=0)
     broadcast_max_attempts: int = Field(default=5, ge=1)

@@ -34,7 +34,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.cluster import INBOX_KEY, UpdateInbox
-from bot.metrics import METRICS
+from bot.metrics import CONTENT_TYPE, METRICS
 from bot.services import SERVICES_KEY
 
 log = logging.getLogger(__name__)
@@ -111,9 +111,7 @@ def build_webhook_app(application: Application, path: str, secret: str) -> Starl
                 await _database_gauges(application, svc)
             except Exception:
                 log.exception("metrics: database figures unavailable")
-        return PlainTextResponse(
-            METRICS.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-        )
+        return PlainTextResponse(METRICS.render(), media_type=CONTENT_TYPE)
 
     return Starlette(
         routes=[
@@ -133,22 +131,4 @@ async def _database_gauges(application: Application, svc: object) -> None:
     store = svc.store  # type: ignore[attr-defined]
     async with store.transaction() as tx:
         stats = tx.statistics(time.time() - ACTIVE_WINDOW_SECONDS, history=5)
-    gauges = {k: v for k, v in METRICS.gauges.items() if not k.startswith("bot_broadcast_")}
-    gauges["bot_users"] = stats.users
-    gauges["bot_sessions_active"] = stats.active_users  # users with a session touched in 1 h
-    gauges["bot_results_finished"] = stats.finished
-    gauges["bot_subscribers"] = stats.subscribers
-    for job, counts in stats.broadcasts:
-        if job.status not in ACTIVE_STATUSES:
-            continue
-        gauges[f'bot_broadcast_total{{job="{job.id}"}}'] = job.total
-        for state, n in counts.items():
-            gauges[f'bot_broadcast_recipients{{job="{job.id}",state="{state}"}}'] = n
-    sender = application.bot_data.get(BROADCAST_KEY)
-    if sender is not None:
-        holds = getattr(sender, "holds_lease", None)
-        gauges["bot_broadcast_lease_held"] = float(bool(holds if holds is not None else True))
-        run = getattr(sender, "current", None)
-        gauges["bot_broadcast_send_rate"] = run.rate() if run is not None else 0.0
-        gauges["bot_broadcast_rate_limited"] = getattr(sender, "rate_limited", 0)
-    METRICS.gauges = gauges
+    METRICS.database.update(stats, application.bot_data.get(BROADCAST_KEY), ACTIVE_STATUSES)

@@ -6,10 +6,14 @@ and `sent` (or `failed`, `blocked`) after. After a crash, recipients still in `s
 may not have the message (Telegram has no idempotency key): they become `uncertain`, are never
 resent automatically, and the admin may resend them with a button. Everything else resumes.
 
-Errors: 429 pauses the broadcast for retry_after (only the broadcast); 403 marks the chat
-inactive and is never retried; 400 (e.g. "chat not found") fails that recipient; a group moved
-to a supergroup is followed; network errors and 5xx are retried with exponential backoff up to
-BROADCAST_MAX_ATTEMPTS.
+Pacing is the outbound limiter's (bot/pacing.py), the one every request passes: the sender
+asks it how many messages may start (`broadcast_budget`) and when a chat may get one
+(`chat_ready_at`), and sends at priority BROADCAST so that people's replies go first.
+
+Errors: 429 pauses the broadcast for retry_after (only the broadcast, in the limiter); 403
+marks the chat inactive and is never retried; 400 (e.g. "chat not found") fails that recipient;
+a group moved to a supergroup is followed; network errors and 5xx are retried with exponential
+backoff up to BROADCAST_MAX_ATTEMPTS.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.broadcast.pacing import Pacer, SendMeter
+from bot.outbox import markup
+from bot.pacing import BROADCAST, REPLY, OutboundLimiter, retry_seconds
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.broadcasts import (
@@ -55,11 +60,6 @@ FILL_CHUNK = 2000
 TICK = 0.005
 MAX_YIELD = 10  # at most this many short waits in a row for updates being handled
 IDLE_WAIT = 5.0
-
-
-def seconds(value: Any) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)
 
 
 @dataclass
@@ -87,7 +87,7 @@ class JobRun:
 
 class BroadcastSender:
     def __init__(
-        self, store: Store, bot: Bot, settings: Settings, meter: SendMeter, busy=None
+        self, store: Store, bot: Bot, settings: Settings, limiter: OutboundLimiter, busy=None
     ) -> None:
         self.store = store
         # True while the bot is handling someone's update: the broadcast waits (a little) so
@@ -95,14 +95,7 @@ class BroadcastSender:
         self.busy = busy or (lambda: False)
         self.bot = bot
         self.settings = settings
-        self.meter = meter
-        self.pacer = Pacer(
-            meter,
-            settings.broadcast_rate_per_second,
-            reserve=settings.broadcast_reply_reserve,
-            per_chat_per_second=settings.broadcast_per_chat_per_second,
-            group_per_minute=settings.broadcast_group_per_minute,
-        )
+        self.limiter = limiter
         self.current: JobRun | None = None
         self._wake = asyncio.Event()
         self._control = asyncio.Event()
@@ -183,7 +176,7 @@ class BroadcastSender:
         run = JobRun(job, counts, sent_at_start=counts.get(SENT, 0))
         self.current = run
         settings = self.settings
-        pacer = self.pacer
+        limiter = self.limiter
         in_flight: set[asyncio.Task[None]] = set()
         retries: list[tuple[float, int, Recipient]] = []  # (due, seq, recipient)
         seq = itertools.count()
@@ -205,11 +198,10 @@ class BroadcastSender:
                 await self._deliver(job, rec.chat_id)
             except RetryAfter as exc:
                 rec.attempts -= 1
-                wait = seconds(exc.retry_after)
+                wait = retry_seconds(exc)
                 self.rate_limited += 1
                 run.rate_limited += 1
-                pacer.pause(wait)
-                retry_later(rec, wait)
+                retry_later(rec, wait)  # the limiter has paused the broadcast
             except Forbidden as exc:
                 results.append((rec.id, BLOCKED, rec.attempts, str(exc)[:200]))
                 inactive.append(rec.chat_id)
@@ -229,7 +221,7 @@ class BroadcastSender:
                 results.append((rec.id, SENT, rec.attempts, None))
 
         def spawn(rec: Recipient) -> None:
-            pacer.take()
+            limiter.take()
             task = asyncio.create_task(send_one(rec))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
@@ -254,11 +246,13 @@ class BroadcastSender:
                 continue
             yielded = 0
             if status == RUNNING:
-                budget = min(pacer.available(), settings.broadcast_max_in_flight - len(in_flight))
+                room = settings.broadcast_max_in_flight - len(in_flight)
+                budget = min(limiter.broadcast_budget(), room)
                 while budget > 0 and retries and retries[0][0] <= now:
                     rec = heapq.heappop(retries)[2]
-                    if pacer.chat_ready_at(rec.chat_id):
-                        retry_later(rec, max(0.0, pacer.chat_ready_at(rec.chat_id) - now))
+                    ready = limiter.chat_ready_at(rec.chat_id)
+                    if ready:
+                        retry_later(rec, max(0.0, ready - now))
                         continue
                     spawn(rec)
                     budget -= 1
@@ -269,7 +263,7 @@ class BroadcastSender:
                     if len(claimed) < budget:
                         exhausted = True
                     for rec in claimed:
-                        ready = pacer.chat_ready_at(rec.chat_id)
+                        ready = limiter.chat_ready_at(rec.chat_id)
                         if ready:
                             retry_later(rec, ready - now)
                         else:
@@ -354,17 +348,19 @@ class BroadcastSender:
             kwargs = {"chat_id": chat_id, "from_chat_id": job.from_chat_id,
                       "message_id": job.message_id}  # fmt: skip
             return await self.bot.do_api_request(
-                "copyMessage", api_kwargs=kwargs, read_timeout=timeout
+                "copyMessage", api_kwargs=kwargs, read_timeout=timeout, rate_limit_args=BROADCAST
             )
         kwargs = {"chat_id": chat_id, "text": job.text, "parse_mode": "HTML",
                   "link_preview_options": {"is_disabled": True}}  # fmt: skip
-        return await self.bot.do_api_request("sendMessage", api_kwargs=kwargs, read_timeout=timeout)
+        return await self.bot.do_api_request(
+            "sendMessage", api_kwargs=kwargs, read_timeout=timeout, rate_limit_args=BROADCAST
+        )
 
     async def _progress(self, run: JobRun, status: str, *, final: bool = False) -> None:
         job = run.job
         if job.progress_message_id is None:
             return
-        if not final and self.pacer.chat_ready_at(job.admin_chat_id):
+        if not final and self.limiter.chat_ready_at(job.admin_chat_id):
             return  # the admin's chat had a message this second: next time
         lang = await self._admin_lang(job)
         screen = self._progress_screen(run, status, lang, final=final)
@@ -372,17 +368,17 @@ class BroadcastSender:
                   "text": screen.text, "parse_mode": "HTML",
                   "link_preview_options": {"is_disabled": True}}  # fmt: skip
         if screen.keyboard is not None:
-            kwargs["reply_markup"] = screen.keyboard
-        for _ in range(4 if final else 1):  # the final report must get through
-            try:
-                await self.bot.do_api_request("editMessageText", api_kwargs=kwargs, read_timeout=10)
-                return
-            except RetryAfter as exc:
-                await asyncio.sleep(seconds(exc.retry_after))
-            except TelegramError as exc:
-                if "not modified" not in str(exc).lower():
-                    log.info("progress not updated", extra={"fields": {"error": str(exc)}})
-                return
+            kwargs["reply_markup"] = markup(screen.keyboard)
+        # The final report must get through: at REPLY priority the limiter waits out a 429 and
+        # retries; a passing one may be skipped.
+        try:
+            await self.bot.do_api_request(
+                "editMessageText", api_kwargs=kwargs, read_timeout=10,
+                rate_limit_args=REPLY if final else BROADCAST,
+            )  # fmt: skip
+        except TelegramError as exc:
+            if "not modified" not in str(exc).lower():
+                log.info("progress not updated", extra={"fields": {"error": str(exc)}})
 
     async def _admin_lang(self, job: BroadcastJob) -> str:
         async with self.store.transaction() as tx:

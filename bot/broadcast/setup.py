@@ -1,18 +1,15 @@
-"""Wiring into the Application (called from bot/app.py): handlers, the metered transport and
-the sender's background task."""
+"""Wiring into the Application (called from bot/app.py): handlers and the sender's background
+task (paced by the Bot's outbound limiter, bot/pacing.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
-from telegram.request import HTTPXRequest
 
 from bot import callbacks as cb
 from bot.broadcast import BROADCAST_KEY
 from bot.broadcast.checkpoint import checkpoint_loop, sqlite_path
-from bot.broadcast.pacing import MeteredRequest, SendMeter
 from bot.broadcast.sender import BroadcastSender
 from bot.services import SERVICES_KEY
 
@@ -33,16 +30,9 @@ def register(application: Application) -> None:
     add(CallbackQueryHandler(subscriptions.subscribe_button, pattern=rf"^{cb.SUBSCRIBE}\|"))
 
 
-def with_meter(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Wrap the Bot's request object so that every message the bot sends is counted."""
-    inner = overrides.get("request") or HTTPXRequest(connection_pool_size=256)
-    return {**overrides, "request": MeteredRequest(inner, SendMeter())}
-
-
 def start(application: Application) -> BroadcastSender:
     svc = application.bot_data[SERVICES_KEY]
-    request = application.bot.request
-    meter = request.meter if isinstance(request, MeteredRequest) else SendMeter()
+    limiter = application.bot.rate_limiter
     sender_class = BroadcastSender
     if getattr(svc.store, "shared", False):  # several instances: one sender, by lease (issue 7)
         from bot.cluster import LeasedBroadcastSender
@@ -53,7 +43,7 @@ def start(application: Application) -> BroadcastSender:
     def busy() -> bool:  # someone's update is being handled: the broadcast lets it go first
         return processor.current_concurrent_updates > 0 or application.update_queue.qsize() > 0
 
-    sender = sender_class(svc.store, application.bot, svc.settings, meter, busy=busy)
+    sender = sender_class(svc.store, application.bot, svc.settings, limiter, busy=busy)
     application.bot_data[BROADCAST_KEY] = sender
     svc.background.add(sender.start())  # cancelled with the other background tasks
     path = sqlite_path(svc.store)

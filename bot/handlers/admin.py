@@ -7,7 +7,6 @@ transaction as its effect.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
@@ -15,13 +14,11 @@ import time
 from datetime import datetime, timedelta
 
 from telegram import InaccessibleMessage, InputFile, Update
-from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
 from bot import callbacks as cb
 from bot.broadcast import BROADCAST_KEY
 from bot.broadcast.admins import is_admin, is_owner
-from bot.broadcast.sender import seconds
 from bot.broadcast.views import (
     HONG_KONG,
     job_screen,
@@ -284,15 +281,9 @@ async def _draft_button(update, context, lang: str, job, action: str, arg: str) 
 
 
 async def _send_with_retry(context, chat_id: int, screen: Screen) -> dict:
-    """A message whose id we keep (the progress message): wait out a 429 rather than lose it."""
-    for attempt in range(4):
-        try:
-            return await send_html(context.bot, chat_id, screen.text, screen.keyboard)
-        except RetryAfter as exc:
-            if attempt == 3:
-                raise
-            await asyncio.sleep(seconds(exc.retry_after))
-    raise AssertionError("unreachable")
+    """A message whose id we keep (the progress message); the outbound limiter (bot/pacing.py)
+    waits out a 429 and retries."""
+    return await send_html(context.bot, chat_id, screen.text, screen.keyboard)
 
 
 def _scheduled_at(arg: str) -> float | None:

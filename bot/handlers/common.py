@@ -3,14 +3,13 @@ sending or editing a screen without tripping over Telegram's edge cases."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
 from pydantic import ValidationError
 from telegram import InaccessibleMessage, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.callbacks import Callback
@@ -24,8 +23,6 @@ from dialogs import QuestionFlow, Session
 from rules.i18n import LANGS, Lang, normalise_lang
 
 log = logging.getLogger(__name__)
-
-MAX_RETRIES = 3
 
 
 def is_private(update: Update) -> bool:
@@ -125,34 +122,6 @@ def is_group_chat(chat_id: int, chat_type: str | None) -> bool:
     return chat_type in {ChatType.GROUP, ChatType.SUPERGROUP}
 
 
-async def _paced(context: ContextTypes.DEFAULT_TYPE, update: Update, call) -> object:
-    """Run a send or edit within the group's rate, retrying after Telegram's RetryAfter."""
-    chat = update.effective_chat
-    pacer = services(context).pacer
-    group = chat is not None and is_group_chat(chat.id, chat.type)
-    for attempt in range(MAX_RETRIES + 1):
-        try:
-            if group:
-                async with pacer.slot(chat.id):
-                    return await call()
-            return await call()
-        except RetryAfter as exc:
-            if attempt == MAX_RETRIES:
-                raise
-            wait = _seconds(exc.retry_after)
-            if group:
-                pacer.penalise(chat.id, wait)
-            else:
-                await asyncio.sleep(wait)
-    raise AssertionError("unreachable")
-
-
-def _seconds(value: object) -> float:
-    # RetryAfter.retry_after is an int today and a timedelta in newer releases.
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
-
-
 async def send_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> None:
     chat = update.effective_chat
     assert chat is not None
@@ -161,12 +130,9 @@ async def send_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen
         # In groups the bot threads its reply to the person it is talking to.
         reply_to = update.effective_message.message_id
     thread = thread_of(update) or None
-    await _paced(
-        context,
-        update,
-        lambda: send_html(
-            context.bot, chat.id, screen.text, screen.keyboard, thread_id=thread, reply_to=reply_to
-        ),
+    # Pacing and retries after a 429 are the outbound limiter's (bot/pacing.py).
+    await send_html(
+        context.bot, chat.id, screen.text, screen.keyboard, thread_id=thread, reply_to=reply_to
     )
 
 
@@ -179,12 +145,8 @@ async def edit_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, screen
         await send_screen(update, context, screen)
         return
     try:
-        await _paced(
-            context,
-            update,
-            lambda: edit_html(
-                context.bot, message.chat.id, message.message_id, screen.text, screen.keyboard
-            ),
+        await edit_html(
+            context.bot, message.chat.id, message.message_id, screen.text, screen.keyboard
         )
     except BadRequest as exc:
         text = str(exc).lower()

@@ -233,8 +233,7 @@ async def _announce(context: ContextTypes.DEFAULT_TYPE, what: Announcement, name
     lang = what.lang if what.lang in LANGS else "en"
     text = t(key, lang, name=name, schemes=", ".join(what.schemes))  # type: ignore[arg-type]
     try:
-        async with services(context).pacer.slot(what.chat_id):
-            await send_html(context.bot, what.chat_id, text, thread_id=what.thread_id or None)
+        await send_html(context.bot, what.chat_id, text, thread_id=what.thread_id or None)
     except (Forbidden, BadRequest):
         log.info("group announcement not delivered", extra={"fields": {"chat": what.chat_id}})
 

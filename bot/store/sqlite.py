@@ -1,8 +1,9 @@
 """SQLite store: the embedded default.
 
-WAL mode with synchronous=NORMAL survives a killed process (kill -9) without losing a committed
-transaction; only a power cut could. Calls are synchronous and short (tens of microseconds), so
-they run on the event loop rather than paying a thread hop on every update.
+The statements are the shared SQL layer's (`bot/store/sql.py`); this file holds the schema and
+the connection. WAL mode with synchronous=NORMAL survives a killed process (kill -9) without
+losing a committed transaction; only a power cut could. Calls are synchronous and short (tens of
+microseconds), so they run on the event loop rather than paying a thread hop on every update.
 """
 
 from __future__ import annotations
@@ -10,24 +11,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from bot.store.base import (
-    SessionKey,
-    Store,
-    StoredChat,
-    StoredSession,
-    StoredUser,
-    Transaction,
-)
-from bot.store.sqlite_broadcasts import (
-    BROADCAST_ROWS_ABOUT,
-    SqliteBroadcastTransaction,
-    forget_broadcast_rows,
-    save_result_matches,
-)
+from bot.store.base import Store, Transaction
+from bot.store.sql import SqlTransaction
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry; append.
 MIGRATIONS: list[str] = [
@@ -177,132 +167,26 @@ MIGRATIONS: list[str] = [
 ]
 
 
-class _SqliteTransaction(SqliteBroadcastTransaction, Transaction):
-    __slots__ = ("_db", "_now")
+class _SqliteTransaction(SqlTransaction):
+    """The shared statements (bot/store/sql.py) on sqlite3."""
+
+    __slots__ = ("_db",)
 
     def __init__(self, db: sqlite3.Connection) -> None:
+        super().__init__()
         self._db = db
-        self._now = time.time()
 
-    def load_session(self, key: SessionKey) -> StoredSession | None:
-        row = self._db.execute(
-            "SELECT data, updated_at FROM sessions WHERE chat_id=? AND user_id=? AND thread_id=?",
-            (key.chat_id, key.user_id, key.thread_id),
-        ).fetchone()
-        return StoredSession(key, row[0], row[1]) if row else None
+    def _x(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, params)  # type: ignore[arg-type]
 
-    def save_session(self, key: SessionKey, data: str, *, finished: bool = False) -> None:
-        self._db.execute(
-            "INSERT INTO sessions (chat_id, user_id, thread_id, data, finished, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, user_id, thread_id) DO UPDATE"
-            " SET data=excluded.data, finished=excluded.finished, updated_at=excluded.updated_at",
-            (key.chat_id, key.user_id, key.thread_id, data, int(finished), self._now),
-        )
+    def _many(self, sql: str, rows: list[tuple]) -> None:
+        if rows:
+            self._db.executemany(sql, rows)
 
-    def delete_session(self, key: SessionKey) -> None:
-        self._db.execute(
-            "DELETE FROM sessions WHERE chat_id=? AND user_id=? AND thread_id=?",
-            (key.chat_id, key.user_id, key.thread_id),
-        )
-
-    def load_user(self, user_id: int) -> StoredUser | None:
-        row = self._db.execute(
-            "SELECT lang, last_result FROM users WHERE user_id=?", (user_id,)
-        ).fetchone()
-        return StoredUser(user_id, row[0], row[1]) if row else None
-
-    def save_user_lang(self, user_id: int, lang: str) -> None:
-        self._db.execute(
-            "INSERT INTO users (user_id, lang, created_at, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE"
-            " SET lang=excluded.lang, updated_at=excluded.updated_at",
-            (user_id, lang, self._now, self._now),
-        )
-
-    def save_last_result(self, user_id: int, result: str) -> None:
-        self._db.execute(
-            "INSERT INTO users (user_id, last_result, created_at, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET last_result=excluded.last_result,"
-            " updated_at=excluded.updated_at",
-            (user_id, result, self._now, self._now),
-        )
-        save_result_matches(self._db, user_id, result)
-
-    def load_chat(self, chat_id: int) -> StoredChat | None:
-        row = self._db.execute(
-            "SELECT chat_id, type, title, lang, active, bot_admin, registered, settings,"
-            " migrated_to FROM chats WHERE chat_id=?",
-            (chat_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        return StoredChat(row[0], row[1], row[2], row[3], bool(row[4]), bool(row[5]),
-                          bool(row[6]), row[7], row[8])  # fmt: skip
-
-    def save_chat(self, chat: StoredChat) -> None:
-        self._db.execute(
-            "INSERT INTO chats (chat_id, type, title, lang, active, bot_admin, registered,"
-            " settings, migrated_to, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (chat_id) DO UPDATE SET type=excluded.type, title=excluded.title,"
-            " lang=excluded.lang, active=excluded.active, bot_admin=excluded.bot_admin,"
-            " registered=excluded.registered, settings=excluded.settings,"
-            " migrated_to=excluded.migrated_to, updated_at=excluded.updated_at",
-            (chat.chat_id, chat.type, chat.title, chat.lang, int(chat.active),
-             int(chat.bot_admin), int(chat.registered), chat.settings, chat.migrated_to,
-             self._now),
-        )  # fmt: skip
-
-    def move_chat(self, old_id: int, new_id: int) -> None:
-        self._db.execute("UPDATE OR REPLACE sessions SET chat_id=? WHERE chat_id=?",
-                         (new_id, old_id))  # fmt: skip
-        old = self.load_chat(old_id)
-        if old is not None:
-            moved = StoredChat(new_id, "supergroup", old.title, old.lang, old.active,
-                               old.bot_admin, old.registered, old.settings, None)  # fmt: skip
-            self.save_chat(moved)
-            old.active = False
-            old.migrated_to = new_id
-            self.save_chat(old)
-
-    def save_handoff(self, user_id: int, chat_id: int, thread_id: int) -> None:
-        self._db.execute(
-            "INSERT INTO handoffs (user_id, chat_id, thread_id, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET chat_id=excluded.chat_id,"
-            " thread_id=excluded.thread_id, created_at=excluded.created_at",
-            (user_id, chat_id, thread_id, self._now),
-        )
-
-    def save_answer_message(self, key: SessionKey, message_id: int, question_id: str) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, user_id, thread_id,"
-            " question_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (key.chat_id, message_id, key.user_id, key.thread_id, question_id, self._now),
-        )
-
-    def answer_message(self, key: SessionKey, message_id: int) -> str | None:
-        row = self._db.execute(
-            "SELECT question_id FROM answer_messages WHERE chat_id=? AND message_id=?"
-            " AND user_id=? AND thread_id=?",
-            (key.chat_id, message_id, key.user_id, key.thread_id),
-        ).fetchone()
-        return row[0] if row else None
-
-    def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
-        row = self._db.execute(
-            "SELECT chat_id, thread_id FROM handoffs WHERE user_id=?", (user_id,)
-        ).fetchone()
-        if row is None:
-            return None
-        self._db.execute("DELETE FROM handoffs WHERE user_id=?", (user_id,))
-        return row[0], row[1]
-
-    def chats(self, *, types: tuple[str, ...], active: bool = True) -> list[StoredChat]:
-        marks = ",".join("?" * len(types))
-        rows = self._db.execute(
-            f"SELECT chat_id FROM chats WHERE type IN ({marks}) AND active=?",
-            (*types, int(active)),
-        ).fetchall()
-        return [c for (cid,) in rows if (c := self.load_chat(cid)) is not None]
+    def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        # fetchall: a RETURNING statement left unfinished would keep the write open
+        rows = self._db.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        return rows[0] if rows else None
 
 
 class SqliteInbox:
@@ -465,44 +349,16 @@ class SqliteStore(SqliteInbox, Store):
         return row[0] if row else 0
 
     async def forget_user(self, user_id: int) -> None:
-        async with self.transaction():
-            db = self._require()
-            db.execute("DELETE FROM sessions WHERE user_id=?", (user_id,))
-            db.execute("DELETE FROM users WHERE user_id=?", (user_id,))
-            db.execute("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
-            forget_broadcast_rows(db, user_id, time.time())
-            db.execute("DELETE FROM handoffs WHERE user_id=?", (user_id,))
-            db.execute("DELETE FROM answer_messages WHERE user_id=?", (user_id,))
+        async with self.transaction() as tx:
+            tx.forget_rows(user_id)  # type: ignore[attr-defined]
 
     async def purge_sessions(self, older_than_seconds: float) -> int:
-        async with self.transaction():
-            cur = self._require().execute(
-                "DELETE FROM sessions WHERE finished=0 AND updated_at < ?",
-                (time.time() - older_than_seconds,),
-            )
-            self._require().execute(
-                "DELETE FROM update_inbox WHERE done_at < ?", (time.time() - 3600,)
-            )
-            self._require().execute(
-                "DELETE FROM answer_messages WHERE at < ?", (time.time() - older_than_seconds,)
-            )
-            return cur.rowcount
+        async with self.transaction() as tx:
+            return tx.purge_idle_sessions(older_than_seconds)  # type: ignore[attr-defined]
 
     async def count_rows_about(self, user_id: int) -> int:
-        db = self._require()
-        total = 0
-        about = (("sessions", "user_id"), ("users", "user_id"), ("chats", "chat_id"),
-                 ("handoffs", "user_id"), ("answer_messages", "user_id"),
-                 *BROADCAST_ROWS_ABOUT)  # fmt: skip
-        for table, column in about:
-            total += db.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)
-            ).fetchone()[0]
-        # an update not yet processed still holds its payload (as on PostgreSQL)
-        total += db.execute(
-            "SELECT COUNT(*) FROM update_inbox WHERE user_key=? AND done_at IS NULL", (user_id,)
-        ).fetchone()[0]
-        return total
+        async with self.transaction() as tx:
+            return tx.rows_about(user_id)  # type: ignore[attr-defined]
 
 
 def _split_sql(script: str) -> list[str]:

@@ -281,3 +281,37 @@ async def test_uncertain_recipients_are_resent_only_when_the_admin_asks(bot_api,
         async with bot.store.transaction() as tx:
             assert tx.recipient_counts(job.id) == {SENT: 5}
             assert ("broadcast_resend", "resending") in [(e[2], e[4]) for e in tx.audit_entries()]
+
+
+async def test_a_groups_broadcast_and_replies_there_share_the_groups_limit(bot_api, tmp_path):
+    """One limiter: a broadcast message to a group and the replies to people answering there
+    count in the same window, so the group never gets more than its limit (here 6 a minute,
+    a minute being one real second)."""
+    from bot.store import StoredChat
+    from tests.bot_e2e.walker import question_of
+
+    emu = bot_api
+    emu.limits(per_group_per_minute=6)
+    emu.clock.scale = 60.0
+    async with admin_bot(emu, tmp_path, group_messages_per_minute=6,
+                         group_rate_window_seconds=1.0) as (bot, owner):  # fmt: skip
+        people = [emu.user(first_name=f"P{i}") for i in range(6)]
+        group = emu.group("Busy", supergroup=True)
+        group.add_member(people[0], "creator")
+        for p in people[1:]:
+            group.add_member(p)
+        group.add_bot(by=people[0])
+        await emu.wait_for("I check which Hong Kong", chat_id=group)
+        async with bot.store.transaction() as tx:
+            tx.save_chat(StoredChat(group.id, "supergroup", "Busy"))
+        preview = await prepare(emu, owner)
+        await press_like(owner, preview, "Groups")
+        screen = await emu.wait_for("Audience: Groups — 1 recipients", chat_id=owner)
+        await press_like(owner, screen, "✅ Send to 1")
+        await emu.wait_for("Rule change: TTPS list updated", chat_id=group)
+        # everyone asks at once, within the broadcast message's window
+        await asyncio.gather(*(p.send(f"/check@{emu.bot.username}", chat=group) for p in people))
+        await wait_status(bot.store, {DONE})
+        await wait_until(lambda: len([m for m in emu.sent(group)
+                                      if question_of(m, "en")]) == len(people))  # fmt: skip
+    assert emu.rate_limited == 0

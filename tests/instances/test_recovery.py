@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.app import build_application
+from bot.metrics import METRICS
 from bot.store import open_store
 from bot.webhook import update_inbox
 from tests.instances.conftest import instance_settings, take_pending, until
@@ -31,12 +32,21 @@ async def test_an_update_acknowledged_by_a_dead_instance_is_handled_once_by_anot
     try:
         store = app.bot_data["services"].store
         inbox = update_inbox(app)
+        recovered = _recovered()
         assert await inbox.recover(0.0) == 1
         await emu.wait_for("passport", chat_id=user, timeout=15)
         await until(lambda: not inbox._tasks, 10)
         assert await store.inbox_is_done(update["update_id"])
         assert await inbox.recover(0.0) == 0  # nothing left: it is not handled again
+        assert _recovered() == recovered + 1  # /metrics: bot_updates_recovered_total
     finally:
         await app.stop()
         await app.shutdown()
     assert len([m for m in emu.sent(user) if "passport" in (m.text or "")]) == 1
+
+
+def _recovered() -> float:
+    for line in METRICS.render().splitlines():
+        if line.startswith("bot_updates_recovered_total "):
+            return float(line.split()[1])
+    raise AssertionError("bot_updates_recovered_total is not in /metrics")

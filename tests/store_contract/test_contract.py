@@ -407,3 +407,18 @@ async def test_the_update_inbox_recognises_resends_and_keeps_per_user_order(stor
     assert await store.inbox_stale_users(0.0) == []
     assert await store.count_rows_about(7) == 0
     assert await store.inbox_purge(-1) == 2
+
+
+async def test_the_purge_forgets_processed_updates_after_an_hour_and_keeps_newer_ones(store):
+    for update_id in (20, 21):
+        state, lock = await store.inbox_enter(update_id, 8, "{}")
+        assert state == "new"
+        await store.inbox_done_next(update_id, 8, 0.0)
+        await store.inbox_unlock(8, lock)
+    async with store.transaction() as tx:  # 20 was processed two hours ago (the inbox's clock)
+        tx._x("UPDATE update_inbox SET done_at = done_at - 7200 WHERE update_id = ?", (20,))
+    await store.purge_sessions(older_than_seconds=86400)
+    assert (await store.inbox_enter(21, 8, "{}"))[0] == "done"  # still spotted as a resend
+    state, lock = await store.inbox_enter(20, 8, "{}")
+    assert state == "new"  # forgotten: past the time Telegram resends
+    await store.inbox_unlock(8, lock)

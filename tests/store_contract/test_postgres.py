@@ -30,11 +30,11 @@ async def test_a_dropped_connection_is_replaced(pg, pg_server):
         tx.save_session(SessionKey(1, 1), "before")
     with psycopg.connect(pg_server, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (_backend_pid(pg),))
-    generation = pg.generation
+    reconnects = pg.reconnects
     async with pg.transaction() as tx:  # reconnects
         assert tx.load_session(SessionKey(1, 1)).data == "before"
         tx.save_session(SessionKey(1, 1), "after")
-    assert pg.generation == generation + 1
+    assert pg.reconnects == reconnects + 1
     async with pg.transaction() as tx:
         assert tx.load_session(SessionKey(1, 1)).data == "after"
 
@@ -69,18 +69,20 @@ async def test_newer_schema_than_code_is_refused(pg, pg_url):
 
 
 async def test_inbox_order_window_and_resends(pg):
-    assert await pg.inbox_register(12, 7, '{"update_id": 12}') == "new"
-    assert await pg.inbox_register(10, 7, '{"update_id": 10}') == "new"
-    assert await pg.inbox_register(10, 7, '{"update_id": 10}') == "pending"
-    wait = await pg.inbox_next(7, window=5.0)
+    state, held = await pg.inbox_enter(12, 7, '{"update_id": 12}')
+    assert state == "new" and held is not None  # this instance drains user 7
+    assert await pg.inbox_enter(10, 7, '{"update_id": 10}') == ("new", held)
+    assert (await pg.inbox_enter(10, 7, '{"update_id": 10}'))[0] == "pending"
+    wait = await pg.inbox_done_next(0, 7, window=5.0)
     assert isinstance(wait, float) and 0 < wait <= 5.0  # too young: a lower one may come
-    assert await pg.inbox_next(7, window=0.0) == (10, '{"update_id": 10}')
-    assert await pg.inbox_done(10) and not await pg.inbox_done(10)
-    assert await pg.inbox_register(10, 7, "{}") == "done"
-    assert await pg.inbox_next(7, window=0.0) == (12, '{"update_id": 12}')
-    await pg.inbox_done(12)
-    assert await pg.inbox_next(7, window=0.0) is None
-    assert await pg.inbox_max_done(7) == 12
+    assert await pg.inbox_done_next(0, 7, window=0.0) == (10, '{"update_id": 10}', None)
+    # (the highest processed is read in the same snapshot: before 10 was marked)
+    assert await pg.inbox_done_next(10, 7, window=0.0) == (12, '{"update_id": 12}', None)
+    assert await pg.inbox_enter(10, 7, "{}") == ("done", None)  # a resend: not run again
+    assert await pg.inbox_is_done(10) and not await pg.inbox_is_done(12)
+    assert await pg.inbox_done_next(12, 7, window=0.0) is None
+    assert await pg.inbox_is_done(12)
+    await pg.inbox_unlock(7, held)
     assert await pg.count_rows_about(7) == 0  # processed rows keep no content
     assert await pg.inbox_purge(-1) == 2
 
@@ -94,7 +96,7 @@ async def test_drain_lock_is_exclusive_between_instances_and_freed_by_a_dead_one
         assert held is not None
         assert await b.inbox_try_lock(7) is None
         assert await b.inbox_try_lock(8) is not None  # other users are not blocked
-        a._conn.close()  # type: ignore[union-attr]  # the holder dies: its lock goes with it
+        await a._lock_conn.close()  # type: ignore[union-attr]  # the holder dies: the lock too
         for _ in range(100):  # the server ends the session a moment later
             if await b.inbox_try_lock(7) is not None:
                 break
@@ -104,3 +106,70 @@ async def test_drain_lock_is_exclusive_between_instances_and_freed_by_a_dead_one
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_connection_blocked_for_ten_seconds_freezes_no_one_else(pg, pg_url):
+    """Another session holds a user's row for 10 s and one pooled connection sleeps as long:
+    that user's update fails fast, every other user's transactions go on, the event loop is
+    never held up for long, and the broadcast lease keeps being renewed."""
+    blocked = SessionKey(1, 1)
+    async with pg.transaction() as tx:
+        tx.save_session(blocked, "mine")
+    other = await psycopg.AsyncConnection.connect(pg_url)
+    await other.execute(
+        "SELECT data FROM sessions WHERE chat_id=1 AND user_id=1 FOR UPDATE"
+    )  # held until rollback, 10 s from now
+    sleeper = asyncio.create_task(pg._row("SELECT pg_sleep(10)"))  # a slow query on the pool
+    lease = await pg.acquire_lease("broadcast", "me", ttl=2.0)
+    assert lease is not None
+    loop = asyncio.get_running_loop()
+    stall = 0.0
+    answered = renewed = 0
+    failed_fast: list[float] = []
+
+    async def ticker() -> None:
+        nonlocal stall
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            stall = max(stall, loop.time() - before - 0.01)
+
+    async def blocked_user() -> None:
+        started = loop.time()
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            async with pg.transaction() as tx:
+                tx.save_session(blocked, "waits for the row")
+        failed_fast.append(loop.time() - started)
+
+    async def other_users() -> None:
+        nonlocal answered
+        for i in range(2, 1000):
+            async with pg.transaction() as tx:
+                tx.save_session(SessionKey(i, i), "answered")
+            answered += 1
+            await asyncio.sleep(0.02)
+
+    async def keeper() -> None:
+        nonlocal renewed
+        while True:
+            await asyncio.sleep(0.5)
+            assert await pg.renew_lease(lease, ttl=2.0)
+            renewed += 1
+
+    tasks = [asyncio.create_task(c()) for c in (ticker, other_users, keeper)]
+    try:
+        for _ in range(5):  # the blocked user tries again now and then
+            await blocked_user()
+            await asyncio.sleep(1.0)
+        await asyncio.sleep(10.0 - 5 * 1.0)
+        assert not sleeper.done() or sleeper.exception() is None
+    finally:
+        for t in tasks:
+            t.cancel()
+        await other.rollback()
+        await other.close()
+        await sleeper
+    assert max(failed_fast) < 1.0, failed_fast
+    assert answered > 100  # others were served the whole time
+    assert renewed >= 15 and (await pg.lease_holder("broadcast"))[0] == "me"
+    assert stall < 0.5, stall
