@@ -150,7 +150,7 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         store=open_store(settings.database_url),
-        flow=QuestionFlow.default(),
+        flow=QuestionFlow.default().evaluating_on(settings.bot_today),
     )
     register_handlers(application)
     return application  # type: ignore[return-value]

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from bot.settings import Settings
 from bot.texts import t
 from bot.views import Action, Line, View
 from bot.views.result import details_view, result_view, why_not_view
@@ -111,7 +112,7 @@ class TerminalChat:
             self._show_view(result_view(self._input()))
 
     def _input(self):
-        return result_input(self.flow, self.session, today=today_in_hong_kong())
+        return result_input(self.flow, self.session, today=self.flow.as_of or today_in_hong_kong())
 
     def _numbered(
         self, buttons: tuple[Button, ...], selected: str | None = None, letters: bool = False
@@ -400,7 +401,9 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
-    chat = TerminalChat(QuestionFlow.default(skip_by_rules=not args.all_questions), lang, write)
+    # BOT_TODAY (environment or .env): the day the rules are evaluated on, as in Telegram
+    flow = QuestionFlow.default(skip_by_rules=not args.all_questions)
+    chat = TerminalChat(flow.evaluating_on(Settings().bot_today), lang, write)
     try:
         write(text_of("term_help", lang))
         chat.show()

@@ -47,7 +47,6 @@ from bot.texts import t
 from bot.views.session import result_input
 from dialogs import QuestionFlow, Session
 from rules.i18n import LANGS, Lang
-from rules.profile import today_in_hong_kong
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def _result_screens(
     svc: Services, flow: QuestionFlow, session: Session, owner: int | None
 ) -> list[Screen]:
     inp = result_input(
-        flow, session, today=today_in_hong_kong(), stale_days=svc.settings.stale_rules_days
+        flow, session, today=svc.settings.today(), stale_days=svc.settings.stale_rules_days
     )
     return result_screens(inp, session, owner)
 
@@ -372,7 +371,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         inp = result_input(
             flow,
             session,
-            today=today_in_hong_kong(),
+            today=svc.settings.today(),
             stale_days=svc.settings.stale_rules_days,
             provisional=True,
         )

@@ -29,7 +29,6 @@ from bot.views import View
 from bot.views.result import details_view, why_not_view
 from bot.views.session import fingerprint, result_input
 from dialogs import Session
-from rules.profile import today_in_hong_kong
 
 
 @logged("result_button")
@@ -57,7 +56,7 @@ async def result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer(t("result_button_expired", session.lang), show_alert=True)
         return
     inp = result_input(
-        flow, target, today=today_in_hong_kong(), stale_days=svc.settings.stale_rules_days
+        flow, target, today=svc.settings.today(), stale_days=svc.settings.stale_rules_days
     )
     view: View | None = None
     if data.arg1 == "r":
