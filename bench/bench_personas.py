@@ -23,13 +23,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.dialogs.personas import Persona, load_personas, walk_persona
+from dialogs import QuestionFlow
+from tests.dialogs.personas import Persona, Walk, load_personas, walk_persona
 
 
-def result_length(walk_result: object, lang: str) -> int:
-    from bot.render import render_result
+def result_length(walk: Walk, flow: QuestionFlow) -> int:
+    """The result's visible text as Telegram shows it (HTML stripped), drawn by the one
+    renderer from the walked session, as bench_result_length.py measures it."""
+    from bot.views import visible_text
+    from bot.views.result import result_view
+    from bot.views.session import result_input
 
-    return sum(len(m) for m in render_result(walk_result, lang))  # type: ignore[arg-type]
+    as_of = walk.full_profile.as_of
+    inp = result_input(flow.evaluating_on(as_of), walk.session, today=as_of, provisional=False)
+    return len(visible_text(result_view(inp)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     personas: list[Persona] = load_personas()
+    flow = QuestionFlow.default()
     counts: list[int] = []
     lengths: list[int] = []
     lost: list[str] = []
@@ -46,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     for persona in personas:
         walk = walk_persona(persona, lang=args.lang)
         counts.append(walk.screens)
-        length = result_length(walk.evaluation, args.lang)
+        length = result_length(walk, flow)
         lengths.append(length)
         mark = "" if walk.matches == walk.expected_matches else "  LOST/EXTRA"
         if mark:
