@@ -348,6 +348,8 @@ def listed_trade(p: Profile, a: Args) -> Outcome:
     Without an offer there is no trade to ask about: the job offer criterion fails instead.
     """
     trade = p.technical_trade
+    if trade == "other":
+        return NOT_MET
     if trade is not None:
         return (True, f"met.{trade}")
     if p.job_offer is False:

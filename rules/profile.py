@@ -27,6 +27,8 @@ EDUCATION_RANK: dict[str, int] = {
     "master": 3,
     "doctorate": 4,
 }
+# The eight trades of the Technical Professional List, and `other`: an offer in a trade that is
+# not on the List (the contract's enum, extended so "none of these" is an answer, not unknown).
 TechnicalTrade = Literal[
     "new_industrialisation_technician",
     "nurse",
@@ -36,17 +38,7 @@ TechnicalTrade = Literal[
     "lift_escalator_technician",
     "bim_coordinator",
     "electrical_technician",
-]
-
-TechnicalTrade = Literal[
-    "new_industrialisation_technician",
-    "nurse",
-    "aircraft_maintenance_technician",
-    "marine_services_technician",
-    "it_technician",
-    "lift_escalator_technician",
-    "bim_coordinator",
-    "electrical_technician",
+    "other",
 ]
 
 Years = Annotated[float, Field(ge=0, le=80)]
