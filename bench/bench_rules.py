@@ -18,10 +18,12 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import get_args
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rules import Profile, evaluate_profile, fields_that_matter
+from rules.profile import TechnicalTrade
 
 AS_OF = ["2026-11-25", "2026-11-25", "2026-11-25", "2025-06-01", "2024-01-01", "2023-06-01"]
 NATIONALITIES = [
@@ -78,16 +80,7 @@ BOOLS = [
     "vpas_programme",
     "iang_granted",
 ]
-TRADES = [
-    "new_industrialisation_technician",
-    "nurse",
-    "aircraft_maintenance_technician",
-    "marine_services_technician",
-    "it_technician",
-    "lift_escalator_technician",
-    "bim_coordinator",
-    "electrical_technician",
-]
+TRADES = list(get_args(TechnicalTrade))  # the eight trades and "other"
 INTAKES = ["2023/24", "2024/25", "2025/26"]
 YEARS = [
     "work_experience_years",

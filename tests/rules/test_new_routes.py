@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from typing import get_args
 
 import pytest
 from pydantic import ValidationError
@@ -18,20 +19,12 @@ from rules import Profile, evaluate_profile, fields_that_matter
 from rules.cards import scheme_card
 from rules.catalogue_models import load_catalogue
 from rules.i18n import LANGS
+from rules.profile import TechnicalTrade
 from tests.rules.helpers import by_key, criterion, evaluate, failed, profile, result, unknown
 
 TODAY = "2026-11-25"
 NEW = ("GEP_TPS", "ASMTP_TPS", "VPAS")
-TRADES = (
-    "new_industrialisation_technician",
-    "nurse",
-    "aircraft_maintenance_technician",
-    "marine_services_technician",
-    "it_technician",
-    "lift_escalator_technician",
-    "bim_coordinator",
-    "electrical_technician",
-)
+TRADES = tuple(t for t in get_args(TechnicalTrade) if t != "other")  # the eight on the List
 TPS_OK = dict(
     nationality="PH",
     age=30,
