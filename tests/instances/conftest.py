@@ -15,6 +15,8 @@ from bot.webhook import SECRET_HEADER, build_webhook_app
 from dialogs import QuestionFlow
 
 SECRET = "instances-secret"
+# The first question's prompt, as the export has it: what /start's reply contains.
+FIRST_PROMPT = QuestionFlow.default().export()["questions"][0]["prompt"]["en"]
 _RUNNING: list[Any] = []
 
 
@@ -25,8 +27,9 @@ def running_stores() -> list[Any]:
 
 # Typed answers that walk the questionnaire from the first question to the summary; every
 # answer is only right at its own place, so a lost or reordered update shows in the answers.
-TYPED_ANSWERS = ["United States", "31", "secondary", "yes", "yes", "500000", "9", "8", "7", "6",
-                 "12345", "no", "yes", "no", "2000000", "yes", "yes", "no"]  # fmt: skip
+# (the goal, the nationality, the age, the facts checklist typed as its line numbers, …).
+TYPED_ANSWERS = ["Find work", "United States", "31", "2 3", "secondary", "9", "500000", "12345",
+                 "2000000", "7", "6", "yes"]  # fmt: skip
 
 
 def expected_answers(lang: str = "en") -> dict[str, Any]:

@@ -9,7 +9,7 @@ from bot.app import build_application
 from bot.metrics import METRICS
 from bot.store import open_store
 from bot.webhook import update_inbox
-from tests.instances.conftest import instance_settings, take_pending, until
+from tests.instances.conftest import FIRST_PROMPT, instance_settings, take_pending, until
 
 
 async def test_an_update_acknowledged_by_a_dead_instance_is_handled_once_by_another(
@@ -34,7 +34,7 @@ async def test_an_update_acknowledged_by_a_dead_instance_is_handled_once_by_anot
         inbox = update_inbox(app)
         recovered = _recovered()
         assert await inbox.recover(0.0) == 1
-        await emu.wait_for("passport", chat_id=user, timeout=15)
+        await emu.wait_for(FIRST_PROMPT, chat_id=user, timeout=15)
         await until(lambda: not inbox._tasks, 10)
         assert await store.inbox_is_done(update["update_id"])
         assert await inbox.recover(0.0) == 0  # nothing left: it is not handled again
@@ -42,7 +42,7 @@ async def test_an_update_acknowledged_by_a_dead_instance_is_handled_once_by_anot
     finally:
         await app.stop()
         await app.shutdown()
-    assert len([m for m in emu.sent(user) if "passport" in (m.text or "")]) == 1
+    assert len([m for m in emu.sent(user) if FIRST_PROMPT in (m.text or "")]) == 1
 
 
 def _recovered() -> float:

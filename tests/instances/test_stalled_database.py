@@ -10,6 +10,7 @@ import psycopg
 
 from bot.texts import t
 from tests.instances.conftest import (
+    FIRST_PROMPT,
     TYPED_ANSWERS,
     instance_settings,
     post_update,
@@ -37,7 +38,7 @@ async def test_a_row_held_for_ten_seconds_holds_up_no_one_else(bot_api, pg_url):
         users = (held, *others)
         # The webhook answers before handling: wait until every /start has been handled (and
         # its session row written, for the blocker below to hold).
-        await until(lambda: all(any("passport" in (m.text or "") for m in emu.sent(u))
+        await until(lambda: all(any(FIRST_PROMPT in (m.text or "") for m in emu.sent(u))
                                 for u in users), timeout=10)  # fmt: skip
         loop = asyncio.get_running_loop()
 
