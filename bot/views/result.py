@@ -58,6 +58,7 @@ class ResultInput:
     stale_days: int = 180
     provisional: bool = False
     points_unknown: int = 0
+    goal: str | None = None  # the opening question's answer: which schemes the result leads with
 
 
 def key_of(result: SchemeResult) -> str:
@@ -225,9 +226,28 @@ class _Sorted:
     not_fit: list[SchemeResult]
 
 
+# What each answer to the opening question ("What would you like to do in Hong Kong?") puts
+# first. It only orders: every scheme that fits is shown whatever the goal.
+GOAL_LEADS: dict[str, tuple[str, ...]] = {
+    "offer": ("GEP", "ASMTP", "GEP_TPS", "ASMTP_TPS", "TECHTAS", "IANG"),
+    "find_work": ("TTPS", "QMAS", "ASSG", "IANG"),
+    "study": ("IANG", "VPAS", "TTPS"),
+    "invest": ("CIES", "GEP_INVEST", "QMAS"),
+    "holiday": ("WHS",),
+}
+
+
+def _by_goal(results: list[SchemeResult], goal: str | None) -> list[SchemeResult]:
+    """`results` with the goal's schemes first, in the goal's order; the rest keep theirs."""
+    leads = GOAL_LEADS.get(goal or "", ())
+    return sorted(
+        results, key=lambda r: leads.index(r.scheme) if r.scheme in leads else len(leads)
+    )
+
+
 def _sort(inp: ResultInput) -> _Sorted:
     ev = inp.evaluation
-    ranked = ranked_possible(ev)
+    ranked = _by_goal(ranked_possible(ev), inp.goal)
     near, far = [], []
     for r in ev.with_status("near_miss"):
         (near if within_reach(inp, r) else far).append(r)
@@ -235,7 +255,11 @@ def _sort(inp: ResultInput) -> _Sorted:
     order = {key_of(r): i for i, r in enumerate(ev.results)}
     not_fit = sorted([*far, *ev.with_status("no_match")], key=lambda r: order[key_of(r)])
     return _Sorted(
-        ev.with_status("match"), ranked[:MAX_POSSIBLE], ranked[MAX_POSSIBLE:], near, not_fit
+        _by_goal(ev.with_status("match"), inp.goal),
+        ranked[:MAX_POSSIBLE],
+        ranked[MAX_POSSIBLE:],
+        near,
+        not_fit,
     )
 
 

@@ -68,4 +68,5 @@ def result_input(
         stale_days=stale_days,
         provisional=provisional,
         points_unknown=unknown_points(profile),
+        goal=session.answers.get("goal") if isinstance(session.answers.get("goal"), str) else None,
     )
