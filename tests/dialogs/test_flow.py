@@ -135,7 +135,7 @@ def at(flow: QuestionFlow, qid: str) -> Session:
         "cn_facts": [G, "k:c:CN"],
         "months_abroad": [G, "k:c:CN", "k:m0"],
         "age": [G, "k:c:VN"],
-        "graduated": [G, "k:c:VN", "29", "k:m80", "k:2", "k:b0", "k:b0"],
+        "graduated": [G, "k:c:VN", "29", "k:m80", "k:2", "k:b0", "k:b0", "k:2"],  # UGC: not sure
         "bachelor_date": [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0", "k:b0", "k:0"],
         "offer_fit": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0"],
         "salary": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0", "k:0"],
