@@ -134,8 +134,9 @@ def reach_questions(flow: QuestionFlow, export: dict[str, Any]) -> dict[str, Ses
 
     Only answers that a condition of a question not yet reached mentions can still matter, so
     two sessions at the same question that agree on those are the same for the walk. Typed
-    answers are tried where a question has no buttons, and the literals conditions compare with
-    (country codes such as LA) are typed for choice questions."""
+    answers are tried where a question has no buttons, the literals conditions compare with
+    (country codes such as LA) are typed for choice questions, and a checklist is submitted with
+    nothing or one line ticked (a condition on a line's field counts as one on the checklist)."""
     mentions: dict[str, set[str]] = {}  # question -> the questions its condition mentions
     literals: dict[str, set[str]] = {}  # question -> string literals compared with its answer
     for q in export["questions"]:
@@ -143,6 +144,10 @@ def reach_questions(flow: QuestionFlow, export: dict[str, Any]) -> dict[str, Ses
             mentions.setdefault(q["id"], set()).add(qid)
             values = literal if isinstance(literal, list) else [literal]
             literals.setdefault(qid, set()).update(v for v in values if isinstance(v, str))
+    owner = {  # a checklist line's field -> the checklist whose answer holds it
+        o["field"]: q["id"] for q in export["questions"] if q["kind"] == "multi"
+        for o in q["options"] if "field" in o
+    }  # fmt: skip
     today = date.today()
     found: dict[str, Session] = {}
     wanted = {q["id"] for q in export["questions"]}
@@ -157,8 +162,13 @@ def reach_questions(flow: QuestionFlow, export: dict[str, Any]) -> dict[str, Ses
             continue
         found.setdefault(step.state, session)
         still = set().union(*(mentions.get(qid, set()) for qid in wanted - found.keys()))
+        still |= {owner[name] for name in still if name in owner}
         q = step.question
-        tries: list[dict[str, str]] = [{"key": b.key} for b in step.buttons]
+        if q.kind == "multi":  # a checklist: Done with nothing ticked, or with one line ticked
+            ticks: list[list[int]] = [[], *([i] for i in range(len(q.checklist)))]
+            tries: list[dict[str, str]] = [{"key": flow.checklist_key(t)} for t in ticks]
+        else:
+            tries = [{"key": b.key} for b in step.buttons]
         if q.kind == "number":
             tries += [{"text": str(int(v))} for v in {q.min or 0, min(30, q.max or 30)}]
         elif q.kind == "date":
@@ -210,7 +220,7 @@ def question_screens(flow: QuestionFlow, export: dict[str, Any]) -> list[Shown]:
         session = reached.get(q["id"])
         per_lang: dict[str, list[Screen]] = {}
         for lang in LANGS:
-            if session is not None and q["kind"] != "multi":
+            if session is not None:  # the chat's own screen, checklists included
                 step = flow.step(_in_lang(flow, session, lang))
                 per_lang[lang] = [question_screen(step, lang, None)]
             else:
@@ -235,14 +245,17 @@ def _option_text(option: dict[str, Any], lang: str) -> str:
 
 
 def _walk_to_summary(flow: QuestionFlow, session: Session) -> Session:
-    """Answer with the first button (or a typed 30, or a date) until the summary screen."""
+    """Answer with the first button (or a typed 30, a date, a checklist with nothing ticked)
+    until the summary screen."""
     for _ in range(200):
         step = flow.step(session)
         if step.kind != "question" or step.question is None:
             break
         kind = step.question.kind
         attempt = {"key": step.buttons[0].key} if step.buttons else {"text": "30"}
-        if kind == "date":
+        if kind == "multi":  # a checklist: Done with nothing ticked
+            attempt = {"key": flow.checklist_key(())}
+        elif kind == "date":
             attempt = {"text": "2020-06-30"}
         reply = flow.answer(session, **attempt)
         if not reply.accepted:

@@ -1185,8 +1185,9 @@ class QuestionFlow:
         if q.kind == "number":
             if q.unit == "hkd":
                 return _fmt_amount(answer)
-            if q.unit in ("years", "months"):
-                return self.texts.get(f"unit_{q.unit}", lang, n=_fmt_number(float(answer)))
+            if q.unit in ("years", "months"):  # "1 year", not "1 years"
+                one = "_one" if float(answer) == 1 else ""
+                return self.texts.get(f"unit_{q.unit}{one}", lang, n=_fmt_number(float(answer)))
             return _fmt_number(float(answer))
         return str(answer)
 

@@ -203,8 +203,8 @@ def test_a_checklist_in_the_export_is_drawn_generically() -> None:
 
     flow = QuestionFlow.default(skip_by_rules=False)
     export = flow.export()
-    checklist = {
-        "id": "facts", "kind": "multi",
+    checklist = {  # an id the flow does not have: the walk cannot reach it
+        "id": "more_facts", "kind": "multi",
         "prompt": {"en": "Which of these apply to you?", "zh-hant": "以下哪些適用於你？",
                    "zh-hans": "以下哪些适用于你？"},
         "options": [
@@ -219,7 +219,7 @@ def test_a_checklist_in_the_export_is_drawn_generically() -> None:
     }  # fmt: skip
     export["questions"].append(checklist)
     shown = {s.id: s for s in question_screens(flow, export)}
-    facts = shown["q-facts"]
+    facts = shown["q-more_facts"]
     assert "multi" in facts.title and "not reached" in facts.note
     for lang in LANGS:
         (screen,) = facts.messages[lang]
@@ -231,3 +231,12 @@ def test_a_checklist_in_the_export_is_drawn_generically() -> None:
         assert any("good_english = true" in item for item in facts.lists[lang])
     # the real questions are still the chat's own screens, reached through the flow
     assert shown["q-nationality"].note == ""
+    # the flow's own checklist is reached by the walk and drawn as the chat draws it
+    real = shown["q-facts"]
+    assert real.note == "" and "multi" in real.title
+    for lang in LANGS:
+        (screen,) = real.messages[lang]
+        labels = [b.text for row in screen.keyboard.inline_keyboard for b in row]
+        assert labels[0].startswith("☐ ") and "<i>" in screen.text  # progress, as in the chat
+    # every question of the flow is reached: none is drawn from the export alone
+    assert [s.id for s in shown.values() if s.note] == ["q-more_facts"]

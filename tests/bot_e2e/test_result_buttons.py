@@ -4,7 +4,7 @@ gets an alert and changes nothing; a stranger in a group gets the owner alert.""
 
 from __future__ import annotations
 
-from tests.bot_e2e.walker import labels, next_screen, question_of, walk_to_result
+from tests.bot_e2e.walker import labels, next_screen, past_goal, question_of, walk_to_result
 
 HIGH_EARNER = {
     "nationality": "Vietnam",
@@ -126,7 +126,7 @@ async def test_the_result_so_far_has_details_and_goes_back_to_the_question(bot):
     emu = bot.emu
     user = emu.user(first_name="Fox", language_code="en")
     await user.send("/start")
-    q1 = await emu.wait_for("passport", chat_id=user)
+    q1 = await past_goal(emu, user)  # the opening question, then the nationality
     await user.press(q1, "India")
     q2 = await next_screen(emu, user)
     async with bot.store.transaction() as tx:

@@ -23,10 +23,10 @@ async def test_see_my_result_now_then_answer_just_that(bot):
     assert question_of(facts, "en")["id"] == "facts"
 
     await user.press(facts, NOW)
-    await emu.wait_for("Your result so far", chat_id=user)
-    settle = await emu.wait_for(lambda m: "▶️ Carry on" in labels(m), chat_id=user)
-    sent = "\n".join(m.text or "" for m in emu.sent(user))
-    assert "Possible" in sent and "provisional" in sent
+    # one message from the one result renderer: marked as not final, the settle buttons under it
+    settle = await emu.wait_for(lambda m: "▶️ Continue" in labels(m), chat_id=user)
+    assert "Your result so far" in settle.text and "not finished" in settle.text
+    assert "🔎 Possible" in settle.text and "Next to answer:" in settle.text
     income = next(b for b in labels(settle) if b.startswith("✏️ Income last year"))
     assert "TTPS" in income
 
@@ -54,7 +54,7 @@ async def test_carry_on_returns_to_the_question(bot):
     now = next(b for b in labels(age) if "現在" in b)
     await user.press(age, now)
     settle = await emu.wait_for(lambda m: "▶️ 繼續" in labels(m), chat_id=user)
-    await emu.wait_for("目前為止的結果", chat_id=user)
+    assert "暫時的結果" in settle.text and "尚未答完" in settle.text
     await user.press(settle, "▶️ 繼續")
     again = await emu.wait_for(lambda m: "你今年幾歲？" in (m.text or ""), chat_id=user)
     assert question_of(again, "zh-hant")["id"] == "age"

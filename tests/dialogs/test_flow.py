@@ -135,7 +135,7 @@ def at(flow: QuestionFlow, qid: str) -> Session:
         "cn_facts": [G, "k:c:CN"],
         "months_abroad": [G, "k:c:CN", "k:m0"],
         "age": [G, "k:c:VN"],
-        "graduated": [G, "k:c:VN", "29", "k:m80", "k:2", "k:b0", "k:b0"],
+        "graduated": [G, "k:c:VN", "29", "k:m80", "k:2", "k:b0", "k:b0", "k:2"],  # UGC: not sure
         "bachelor_date": [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0", "k:b0", "k:0"],
         "offer_fit": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0"],
         "salary": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0", "k:0"],
@@ -523,3 +523,15 @@ def test_progress_estimate_reads_numbers_and_checklists_only_as_conditions_do(
             first = 1 + len(answers) - len(later) - (qid in answers)
             assert index == first
             assert total == first + flow._count_remaining(pos, exact, later, None)
+
+
+@pytest.mark.parametrize(
+    ("qid", "text", "shown"),
+    [("recent_years", "1", "1 year"), ("recent_years", "2.5", "2.5 years"),
+     ("months_abroad", "1", "1 month"), ("months_abroad", "11", "11 months")],
+)  # fmt: skip
+def test_a_summary_counts_years_and_months_in_the_singular(
+    flow: QuestionFlow, qid: str, text: str, shown: str
+) -> None:
+    reply = typed(flow, at(flow, qid), text)
+    assert {r.question_id: r.answer for r in flow.summary(reply.session)}[qid] == shown

@@ -34,7 +34,7 @@ PERSONAS: dict[str, tuple[str, list[str]]] = {
         "k:b3", "k:0", "k:1", "k:result",
     ]),
     "lao_hk_graduate_zh_hant": ("zh-hant", [
-        "k:2", "寮國", "Laos", "24", "k:m82", "k:2", "k:b0", "k:b0", "k:1", "2026-06-30", "k:1",
+        "k:2", "廖國", "寮國", "24", "k:m82", "k:2", "k:b0", "k:b0", "k:1", "2026-06-30", "k:1",
         "2026-06-30", "k:1", "k:b0", "k:b0", "k:b1", "k:0", "k:1", "k:result",
     ]),
     "afghan_professional_en": ("en", [

@@ -8,9 +8,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# A Vietnamese HKU graduate with 3 to 5 years of recent work, so that TTPS B fits and the result
+# shows a match's lines (its official page) as well as near misses.
 ANSWERS_EN = [
-    "6", "Vietnam", "29", "2", "3", "c", "2", "HKU", "1", "2021-06-30", "1", "1", "1", "b", "a",
-    "1", "2", "summary", "change 3", "31", "result",
+    "6", "Vietnam", "29", "2", "3", "d", "d", "2", "HKU", "1", "2021-06-30", "1", "1", "1", "b",
+    "a", "1", "2", "1", "2", "summary", "change 3", "31", "result",
 ]  # fmt: skip
 
 
@@ -41,6 +43,7 @@ def test_chat_to_a_result_through_stdin() -> None:
     openings = ("✅ Schemes that fit you", "No scheme fits your answers")
     starts = [out.rfind(o) for o in openings]
     result = out[max(starts) :]
+    assert "TTPS B — Top Talent Pass Scheme" in result.split("🔜 Near misses")[0]
     if "🔎 Possible" in result and "✅ Schemes that fit you" in result:
         assert result.index("✅ Schemes that fit you") < result.index("🔎 Possible")
     if "🔜 Near misses" in result and "🔎 Possible" in result:
@@ -82,7 +85,7 @@ def test_commands_in_every_language_and_the_details_of_a_result() -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     before = out[: out.index("已轉為繁體中文")]
-    assert before.count("1. Nationality: India") == 2  # /summary and 摘要
+    assert before.count("2. Nationality: India") == 2  # /summary and 摘要 (1. is the goal)
     assert before.count("Commands, with or without /") == 3  # at the start, /help and 幫助
     assert "已轉為繁體中文" in out and "Language set to English" in out
     assert "⏳ Your result so far" in out  # /result mid-questionnaire: the result so far

@@ -202,7 +202,8 @@ def test_too_old_and_day_needed() -> None:
 
 def reach(flow: QuestionFlow, lang: str, want: Callable[[Question], bool]) -> Session:
     """A session whose current question satisfies `want`, found by answering plausibly (a
-    country, yes, a middle figure, a past date, the n-th option) with a few variations."""
+    country, yes, a middle figure, a past date, the n-th option of a choice such as the opening
+    goal question, a checklist with nothing or one line ticked) with a few variations."""
     for country in ("VN", "CN"):
         for pick in range(4):
             s = flow.new_session(lang)
@@ -215,6 +216,9 @@ def reach(flow: QuestionFlow, lang: str, want: Callable[[Question], bool]) -> Se
                     return s
                 if q.picker == "country":
                     reply = flow.answer(s, key=f"c:{country}")
+                elif q.kind == "multi":  # a checklist: Done with one line ticked, or none
+                    ticked = [pick - 1] if 0 < pick <= len(q.checklist) else []
+                    reply = flow.answer(s, key=flow.checklist_key(ticked))
                 elif q.kind == "bool":
                     reply = flow.answer(s, text="yes")
                 elif q.kind == "number":
