@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.store import SessionKey
 from tests.bot_e2e.conftest import bot_settings, run_bot
+from tests.bot_e2e.walker import past_goal
 from tests.telegram_emulator import faults
 
 
@@ -13,7 +14,7 @@ async def test_a_handler_failing_after_answering_the_button_still_apologises(bot
     emu = bot.emu
     user = emu.user(first_name="Err", language_code="en")
     await user.send("/start")
-    question = await emu.wait_for("passport", chat_id=user, timeout=10)
+    question = await past_goal(emu, user)
     # the press is answered, then editing the question fails in a way the handler cannot mend
     emu.inject("editMessageText", (400, "Bad Request: something unexpected"))
     press = await user.press(question, "India")
@@ -37,7 +38,7 @@ async def test_start_up_calls_wait_out_a_flood_limit_and_unchanged_menus_are_not
     async with run_bot(emu, settings):
         user = emu.user(first_name="Flo", language_code="en")
         await user.send("/start")
-        await emu.wait_for("passport", chat_id=user, timeout=10)
+        await past_goal(emu, user)
     assert emu.rate_limited == 2
     menus = dict(emu.commands)
     assert menus[("default", "")] and menus[("default", "zh")]
@@ -53,28 +54,28 @@ async def test_an_edited_answer_changes_that_answer_and_never_answers_another_qu
     emu = bot.emu
     user = emu.user(first_name="Ed", language_code="en")
     await user.send("/start")
-    await emu.wait_for("passport", chat_id=user, timeout=10)
+    await past_goal(emu, user)
     await user.send("Japan")
     await emu.wait_for("How old", chat_id=user, timeout=10)
     age = await user.send("35")
-    await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+    await emu.wait_for("Which of these apply", chat_id=user, timeout=10)  # the checklist
 
     await user.edit(age, "36")  # Telegram: edited_message
     changed = await emu.wait_for("Changed your answer", chat_id=user, timeout=10)
     assert "36" in changed.text
-    current = await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+    current = await emu.wait_for("Which of these apply", chat_id=user, timeout=10)
     assert current.message_id > changed.message_id  # the current question, asked again
 
     await user.edit(age, "thirty-six")
     kept = await emu.wait_for("does not answer", chat_id=user, timeout=10)
     assert "earlier answer is kept" in kept.text
-    await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+    await emu.wait_for("Which of these apply", chat_id=user, timeout=10)
 
     chatter = await user.send("hmm, let me think")  # not an answer: a "please choose" reply
     await emu.quiet(0.3)
     await user.edit(chatter, "Bachelor's degree")
     await emu.wait_for("not taken as an answer", chat_id=user, timeout=10)
-    await emu.wait_for("highest qualification", chat_id=user, timeout=10)
+    await emu.wait_for("Which of these apply", chat_id=user, timeout=10)
 
     await user.send("/summary")
     summary = await emu.wait_for("Your answers", chat_id=user, timeout=10)
@@ -130,6 +131,21 @@ async def test_an_upgraded_group_that_is_not_quiet_still_gets_no_second_intro(bo
     await emu.wait_for("I check which Hong Kong", chat_id=new_group, timeout=10)
 
 
+def _asks(m, person, qid: str) -> bool:
+    """A group message holding `person`'s question `qid` (its buttons carry owner and id)."""
+    return any(f"|{person.id}|" in d and f"|{qid}|" in d for row in m.buttons for _, d in row)
+
+
+async def _past_goal_in(emu, person, group):
+    """A group check opens with the goal question: answer it "not sure"; returns the person's
+    nationality question."""
+    goal = await emu.wait_for(lambda m: _asks(m, person, "goal"), chat_id=group, timeout=10)
+    await person.press(goal, "Not sure yet")
+    return await emu.wait_for(
+        lambda m: _asks(m, person, "nationality"), chat_id=group, timeout=10
+    )
+
+
 async def test_typed_answers_in_a_forums_general_topic(bot):
     """A reply in General carries message_thread_id without is_topic_message; the bot must not
     take it for a topic (sending to thread 1, General, is refused)."""
@@ -137,12 +153,13 @@ async def test_typed_answers_in_a_forums_general_topic(bot):
     ann = emu.user(first_name="Ann", language_code="en")
     forum = await _group_with_bot(emu, ann, forum=True)
     await ann.send(f"/check@{emu.bot.username}", chat=forum)
-    question = await emu.wait_for(lambda m: bool(m.buttons), chat_id=forum, timeout=10)
+    question = await _past_goal_in(emu, ann, forum)
     await ann.press(question, "India")
     age = await emu.wait_for("How old", chat_id=forum, timeout=10)
     reply = await ann.send("33", chat=forum, reply_to=age)
     assert reply.data.get("message_thread_id") and "is_topic_message" not in reply.data
-    await emu.wait_for("highest qualification", chat_id=forum, timeout=10)
+    # the checklist that follows moves the check to a private chat
+    await emu.wait_for(lambda m: "Continue privately" in str(m.buttons), chat_id=forum, timeout=10)
     await ann.send(f"/summary@{emu.bot.username}", chat=forum)
     summary = await emu.wait_for("Your answers", chat_id=forum, timeout=10)
     assert "33" in summary.text and "India" in summary.text
@@ -178,7 +195,7 @@ async def test_anonymous_admins_use_settings_and_get_a_private_check_never_a_sha
         assert tx.load_user(1087968824) is None
 
     await bob.start("check")  # the button opens the private chat: Bob's own check
-    await emu.wait_for("passport", chat_id=bob, timeout=10)
+    await past_goal(emu, bob)
 
 
 async def test_group_texts_name_commands_for_this_bot(bot):
@@ -207,13 +224,16 @@ async def test_an_edited_reply_in_a_group_changes_that_members_answer_only(bot):
     ages = {}
     for person, country in ((ann, "India"), (bob, "Canada")):
         await person.send(f"/check@{name}", chat=group)
-        question = await emu.wait_for(lambda m: bool(m.buttons), chat_id=group, timeout=10)
+        question = await _past_goal_in(emu, person, group)
         await person.press(question, country)
         ages[person.id] = await emu.wait_for("How old", chat_id=group, timeout=10)
     answer = await ann.send("33", chat=group, reply_to=ages[ann.id])
-    await emu.wait_for("highest qualification", chat_id=group, timeout=10)
+    # the checklist that follows moves each check to a private chat
+    await emu.wait_for(lambda m: "Continue privately" in str(m.buttons)
+                       and "Ann" in (m.text or ""), chat_id=group, timeout=10)
     await bob.send("41", chat=group, reply_to=ages[bob.id])
-    await emu.wait_for("highest qualification", chat_id=group, timeout=10)
+    await emu.wait_for(lambda m: "Continue privately" in str(m.buttons)
+                       and "Bob" in (m.text or ""), chat_id=group, timeout=10)
     await ann.edit(answer, "34")
     changed = await emu.wait_for("Changed your answer", chat_id=group, timeout=10)
     assert "34" in changed.text
@@ -230,7 +250,7 @@ async def test_an_edited_command_runs_nothing_again(bot):
     emu = bot.emu
     user = emu.user(first_name="Cmd", language_code="en")
     await user.send("/start")
-    await emu.wait_for("passport", chat_id=user, timeout=10)
+    await past_goal(emu, user)
     await user.send("Japan")
     await emu.wait_for("How old", chat_id=user, timeout=10)
     command = await user.send("/help")
