@@ -18,11 +18,14 @@ import httpx
 
 from bot.runner import serve
 from bot.webhook import SECRET_HEADER
+from dialogs import QuestionFlow
 from tests.bot_e2e.conftest import bot_settings
 from tests.bot_e2e.test_process import ROOT, _env
 from tests.telegram_emulator import faults
 
 SECRET = "hook-secret"
+# The first question, which /start's reply contains (the export's first prompt).
+FIRST_PROMPT = QuestionFlow.default().export()["questions"][0]["prompt"]["en"]
 
 
 def _free_port() -> int:
@@ -75,16 +78,16 @@ async def test_a_handler_slower_than_telegram_waits_holds_neither_the_webhook_no
         for user in others:
             await user.send("/start")
         for user in others:  # everyone else is answered while the slow handler still runs
-            await emu.wait_for("passport", chat_id=user, timeout=slow_seconds - 2)
-        assert not [m for m in emu.sent(slow) if "passport" in (m.text or "")]
+            await emu.wait_for(FIRST_PROMPT, chat_id=user, timeout=slow_seconds - 2)
+        assert not [m for m in emu.sent(slow) if FIRST_PROMPT in (m.text or "")]
         for user in others:
-            await user.send("Japan")
-            await emu.wait_for("How old", chat_id=user, timeout=slow_seconds)
+            await user.send("Find work")
+            await emu.wait_for("passport", chat_id=user, timeout=slow_seconds)
         await emu.wait_for("How this works", chat_id=slow, timeout=slow_seconds * 3)
         await emu.quiet(0.3)
     texts = [m.text or "" for m in emu.sent(slow)]
-    assert len([t for t in texts if "passport" in t]) == 1  # /start handled once, before /help
-    assert texts.index(next(t for t in texts if "passport" in t)) < len(texts) - 1
+    assert len([t for t in texts if FIRST_PROMPT in t]) == 1  # /start handled once, before /help
+    assert texts.index(next(t for t in texts if FIRST_PROMPT in t)) < len(texts) - 1
     durations = [d.duration for d in emu.webhook_deliveries]
     # every update delivered once and acknowledged: none timed out, none was resent
     assert [d.status for d in emu.webhook_deliveries] == [200] * len(durations)
@@ -106,16 +109,16 @@ async def test_a_resent_update_runs_once_and_an_unreadable_body_is_acknowledged(
             assert response.status_code == 200, body  # 400 would be resent all day
         user = emu.user(first_name="Re", language_code="en")
         await user.send("/start")
+        await emu.wait_for(FIRST_PROMPT, chat_id=user, timeout=10)
+        await user.send("Find work")
         await emu.wait_for("passport", chat_id=user, timeout=10)
         await user.send("Japan")
         await emu.wait_for("How old", chat_id=user, timeout=10)
-        await user.send("31")
-        await emu.wait_for("highest qualification", chat_id=user, timeout=10)
         await emu.quiet(0.3)
         before = emu.delivered_count(user)
         # Telegram resends an update whose answer it did not get (to us, twice here)
         typed = emu.all_updates[-1]
-        assert typed["message"]["text"] == "31"
+        assert typed["message"]["text"] == "Japan"
         for _ in range(2):
             response = await client.post(url, json=typed, headers=headers)
             assert response.status_code == 200
@@ -123,7 +126,7 @@ async def test_a_resent_update_runs_once_and_an_unreadable_body_is_acknowledged(
         assert emu.delivered_count(user) == before  # not run again: no "please choose" reply
         await user.send("/summary")
         summary = await emu.wait_for("Your answers", chat_id=user, timeout=10)
-        assert "Japan" in summary.text and "31" in summary.text
+        assert "Find work" in summary.text and "Japan" in summary.text
 
 
 async def _start_webhook_process(emu, tmp_path, port: int) -> subprocess.Popen:
@@ -155,14 +158,14 @@ async def test_kill_9_after_acknowledging_then_the_restart_handles_it_exactly_on
     user = emu.user(first_name="Kai", language_code="en")
     try:
         await user.send("/start")
-        await emu.wait_for("passport", chat_id=user, timeout=15)
-        # /help's reply hangs, so the next update ("Japan") is stored and acknowledged but not
+        await emu.wait_for(FIRST_PROMPT, chat_id=user, timeout=15)
+        # /help's reply hangs, so the next update ("Find work") is stored and acknowledged but not
         # yet handled when the process dies
         hang = emu.inject("*", faults.hang(), times=None,
                           when=lambda p: p.get("chat_id") == str(user.id)
                           or p.get("chat_id") == user.id)  # fmt: skip
         await user.send("/help")
-        await user.send("Japan")
+        await user.send("Find work")
         for _ in range(200):
             acked = {d.update_id for d in emu.webhook_deliveries if d.status == 200}
             if emu.all_updates[-1]["update_id"] in acked:
@@ -174,17 +177,17 @@ async def test_kill_9_after_acknowledging_then_the_restart_handles_it_exactly_on
         proc.send_signal(signal.SIGKILL)
         await asyncio.to_thread(proc.wait, 10)
     hang.remove()
-    assert emu.sent(user)[-1].text and "passport" in emu.sent(user)[-1].text
+    assert emu.sent(user)[-1].text and FIRST_PROMPT in emu.sent(user)[-1].text
     proc = await _start_webhook_process(emu, tmp_path, port)
     try:
-        await emu.wait_for("How old", chat_id=user, timeout=20, since=0)
+        await emu.wait_for("passport", chat_id=user, timeout=20, since=0)
         await emu.quiet(0.5)
         await user.send("/summary")
         summary = await emu.wait_for("Your answers", chat_id=user, timeout=15)
-        assert "Japan" in summary.text
+        assert "Find work" in summary.text
     finally:
         proc.terminate()
         await asyncio.to_thread(proc.wait, 15)
     texts = [m.text or "" for m in emu.sent(user)]
     assert len([t for t in texts if "How this works" in t]) == 1  # /help once
-    assert len([t for t in texts if "How old" in t]) == 1  # "Japan" once
+    assert len([t for t in texts if "passport" in t]) == 1  # "Find work" once
