@@ -813,6 +813,16 @@ class QuestionFlow:
             self.machine.remove_model(cursor)
         return self._save(session, answers=answers, history=history, state=reached)
 
+    def _moved(self, current: str, target: str) -> str:
+        """The state the shared machine reaches from `current` on a change to `target`."""
+        cursor = _Cursor(self.machine, {})
+        self.machine.add_model(cursor, initial=current)
+        try:
+            cursor.change(target=target)
+            return cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+
     def change(self, session: Session, question_id: str) -> Session:
         """Go to an answered (or the current) question to change its answer. Later answers are
         kept; those that stop being relevant are dropped when the new answer is given. A
@@ -823,13 +833,7 @@ class QuestionFlow:
         if question_id not in path and question_id != state and not ahead:
             raise ValueError(f"question {question_id!r} is not on this session's path")
         current = self.state_of(session)
-        cursor = _Cursor(self.machine, {})
-        self.machine.add_model(cursor, initial=current)
-        try:
-            cursor.change(target=question_id)
-            reached = cursor.state
-        finally:
-            self.machine.remove_model(cursor)
+        reached = self._moved(current, question_id)
         history = list(session.history)
         if question_id in history:
             history = history[: history.index(question_id)]
@@ -887,13 +891,7 @@ class QuestionFlow:
         if cond is not None and not cond.test(values):
             raise ValueError(f"question {question_id!r} is not relevant now")
         current = self.state_of(session)
-        cursor = _Cursor(self.machine, {})
-        self.machine.add_model(cursor, initial=current)
-        try:
-            cursor.change(target=question_id)
-            reached = cursor.state
-        finally:
-            self.machine.remove_model(cursor)
+        reached = self._moved(current, question_id)
         history = (
             self._pushed(list(session.history), current)
             if current in self.by_id
