@@ -334,9 +334,11 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 choices = (reply.message or "", reply.buttons)
             else:
                 stale = True
-        elif data.action == cb.CHANGE:
+        elif data.action in (cb.CHANGE, cb.JUMP):
+            # change an answer, or answer just one question "see my result now" offered
+            move = flow.change if data.action == cb.CHANGE else flow.jump
             try:
-                session = flow.change(session, data.arg1)
+                session = move(session, data.arg1)
             except ValueError:
                 stale = True
             else:
@@ -344,13 +346,6 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         elif data.action == cb.NAV and data.arg1 == "now" and state_before in flow.by_id:
             # The result so far; the session (and /result's last finished result) unchanged.
             provisional = flow.provisional(session)
-        elif data.action == cb.JUMP:
-            try:
-                session = flow.jump(session, data.arg1)
-            except ValueError:
-                stale = True
-            else:
-                save_session(tx, session_key(update), session, finished=False)
         elif data.action == cb.NAV:
             session, handled = _navigate(flow, session, data.arg1)
             stale = not handled
