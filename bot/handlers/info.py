@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -26,12 +28,13 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 @logged("about")
 async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     catalogue = load_catalogue()
-    text = t(
-        "about",
-        await current_lang(update, context),
-        version=catalogue.version,
-        checked=catalogue.checked.isoformat(),
-    )
+    lang = await current_lang(update, context)
+    text = t("about", lang, version=catalogue.version, checked=catalogue.checked.isoformat())
+    # What the catalogue says it has not reviewed yet (e.g. a new Policy Address), in force today
+    today = services(context).settings.today()
+    notices = [n.text[lang] for n in catalogue.notices if n.in_force(today)]
+    if notices:
+        text += "\n\n" + "\n".join(f"⚠️ {html.escape(n, quote=False)}" for n in notices)
     await send_screen(update, context, Screen(text))
 
 

@@ -248,3 +248,18 @@ async def test_unexpected_error_apologises_and_shows_the_question(bot, monkeypat
     await emu.wait_for(
         lambda m: "passport" in (m.text or "") and m.message_id > q1.message_id, chat_id=user
     )
+
+
+@pytest.mark.parametrize(("today", "shown"), [("2026-08-31", False), ("2026-12-02", True)])
+async def test_about_says_what_the_catalogue_has_not_reviewed_yet(bot_api, tmp_path, today, shown):
+    # The catalogue records that the autumn 2026 Policy Address is not reviewed (from 2026-09-01).
+    from datetime import date
+
+    from tests.bot_e2e.conftest import bot_settings, run_bot
+
+    settings = bot_settings(bot_api, tmp_path / "bot.sqlite3", bot_today=date.fromisoformat(today))
+    async with run_bot(bot_api, settings):
+        user = bot_api.user(first_name="Ola", language_code="en")
+        await user.send("/about")
+        about = await bot_api.wait_for("Immigration Department", chat_id=user)
+    assert ("Policy Address" in about.text) is shown
