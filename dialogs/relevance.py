@@ -38,6 +38,17 @@ _ITEM_FIELDS: dict[str, tuple[str, ...]] = {
 assert set(_ITEM_FIELDS) == set(GPT_ITEMS)
 
 
+def _points_fields(profile: Profile) -> tuple[str, ...]:
+    """While QMAS's points test is open: the fields of its items still unknown, then the
+    exceptional-achievement route that bypasses the points."""
+    names: dict[str, None] = {}
+    for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
+        if value is None:
+            names.update(dict.fromkeys(_ITEM_FIELDS[item]))
+    names["exceptional_achievement"] = None
+    return tuple(names)
+
+
 def fields_that_could_match(profile: Profile) -> frozenset[str]:
     """Unanswered fields read by an unknown criterion of a scheme with no failed criterion."""
     wanted: set[str] = set()
@@ -52,10 +63,7 @@ def fields_that_could_match(profile: Profile) -> frozenset[str]:
         names, points_open = found
         wanted.update(names)
         if points_open:
-            wanted.add("exceptional_achievement")
-            for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
-                if value is None:
-                    wanted.update(_ITEM_FIELDS[item])
+            wanted.update(_points_fields(profile))
     return frozenset([name for name in wanted if getattr(profile, name) is None])
 
 
@@ -88,10 +96,7 @@ def open_fields_by_scheme(profile: Profile) -> dict[str, tuple[str, ...]]:
         for crit, (met, key) in zip(result.criteria, outcomes, strict=True):
             if met is None:
                 if crit.fn is qmas_points and key == "unknown":
-                    for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
-                        if value is None:
-                            names.update(dict.fromkeys(_ITEM_FIELDS[item]))
-                    names["exceptional_achievement"] = None
+                    names.update(dict.fromkeys(_points_fields(profile)))
                 else:
                     names.update(dict.fromkeys(crit.fields_for(key)))
         category = result.category.id if result.category is not None else None
