@@ -369,6 +369,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             today=svc.settings.today(),
             stale_days=svc.settings.stale_rules_days,
             provisional=True,
+            evaluation=provisional.evaluation,
         )
         screens = provisional_screens(inp, provisional, session, state_before, owner)
         await _show(update, context, screens, edit=False)

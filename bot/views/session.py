@@ -12,6 +12,7 @@ from bot.views.result import ResultInput
 from dialogs import QuestionFlow, Session
 from rules import evaluate_profile
 from rules.gaps import gaps, unknown_points
+from rules.results import Evaluation
 
 
 @lru_cache(maxsize=8)
@@ -53,14 +54,16 @@ def result_input(
     today: date | None = None,
     stale_days: int = 180,
     provisional: bool | None = None,
+    evaluation: Evaluation | None = None,
 ) -> ResultInput:
     """Evaluate the session once and gather what its result screens need. `provisional`
-    defaults to whether the questionnaire is unfinished."""
+    defaults to whether the questionnaire is unfinished; `evaluation`, when the caller already
+    evaluated the session (the flow's provisional result), is used instead of a second one."""
     if provisional is None:
         provisional = flow.step(session).kind != "result"
     profile = flow.profile(session, as_of)
     return ResultInput(
-        evaluation=evaluate_profile(profile, session.lang),
+        evaluation=evaluation or evaluate_profile(profile, session.lang),
         lang=session.lang,
         gaps=gaps(profile),
         askable=askable_fields(flow, session, provisional=provisional),
