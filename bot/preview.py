@@ -36,7 +36,7 @@ from bot.screens import (
     result_screens,
     summary_screen,
 )
-from bot.texts import messages, t_raw
+from bot.texts import LANGUAGE_NAMES, messages, t_raw
 from bot.views.result import ResultInput
 from dialogs import QuestionFlow, Session
 from rules.evaluator import evaluate_profile
@@ -44,7 +44,6 @@ from rules.gaps import gaps, unknown_points
 from rules.i18n import LANGS, Lang
 from rules.profile import Profile
 
-LANG_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
 HTML_LANG: dict[str, str] = {"en": "en", "zh-hant": "zh-Hant-HK", "zh-hans": "zh-Hans-CN"}
 PAGE_NAME = "preview.html"
 WALK_LIMIT = 20_000  # sessions the question walk may visit before drawing the rest from the export
@@ -445,7 +444,7 @@ def _keyboard(markup: InlineKeyboardMarkup | None) -> str:
 
 def _cell(shown: Shown, lang: str) -> str:
     parts = [f'<div class="lang" lang="{HTML_LANG[lang]}" data-lang="{lang}">']
-    parts.append(f"<h4>{LANG_NAMES[lang]}</h4>")
+    parts.append(f"<h4>{LANGUAGE_NAMES[lang]}</h4>")
     for screen in shown.messages[lang]:
         # Telegram HTML (b, i, a, code, …) is a subset of HTML: shown as it is.
         parts.append(f'<div class="msg">{screen.text}</div>{_keyboard(screen.keyboard)}')

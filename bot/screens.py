@@ -13,14 +13,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks as cb
 from bot.broadcast.schemes import result_subscribe_row
 from bot.render import to_html
-from bot.texts import t
+from bot.texts import LANGUAGE_NAMES, t
 from bot.views import Action, View
 from bot.views.result import ResultInput, result_view
 from bot.views.session import fingerprint
 from dialogs import Button, Provisional, QuestionFlow, Session, Step
 from rules.i18n import Lang
 
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
 # Labels longer than this get a row of their own; shorter ones go two to a row.
 SHORT_LABEL = 18
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.settings import Settings
-from bot.texts import t
+from bot.texts import LANGUAGE_NAMES, t
 from bot.views import Action, Line, View
 from bot.views.result import details_view, result_view, why_not_view
 from bot.views.session import result_input
@@ -27,7 +27,6 @@ from dialogs import Button, QuestionFlow, Session, Step
 from rules.i18n import LANGS, normalise_lang, parse_lang
 from rules.profile import today_in_hong_kong
 
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
 # Telegram's commands and the bare words people type for them, in every language.
 COMMAND_ALIASES = {
     "back": "back", "返回": "back", "上一步": "back", "上一題": "back", "上一题": "back",

@@ -18,6 +18,8 @@ import yaml
 from rules.i18n import LANGS, Lang
 
 CATALOGUE = Path(__file__).parent / "messages.yaml"
+# Each language in its own name and script, as every language menu shows it.
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-hant": "繁體中文", "zh-hans": "简体中文"}
 
 
 @cache
