@@ -46,6 +46,12 @@ def fingerprint(session: Session) -> int:
     return zlib.crc32(data.encode())
 
 
+def _goal(session: Session) -> str | None:
+    """The opening question's answer (`offer`, `find_work`…), None while unanswered or unsure."""
+    goal = session.answers.get("goal")
+    return goal if isinstance(goal, str) else None
+
+
 def result_input(
     flow: QuestionFlow,
     session: Session,
@@ -71,5 +77,5 @@ def result_input(
         stale_days=stale_days,
         provisional=provisional,
         points_unknown=unknown_points(profile),
-        goal=session.answers.get("goal") if isinstance(session.answers.get("goal"), str) else None,
+        goal=_goal(session),
     )
