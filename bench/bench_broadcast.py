@@ -147,7 +147,7 @@ async def run(
             store = app.bot_data["services"].store
             async with store.transaction() as tx:
                 for u in subs:
-                    tx.subscribe(u.id, "en", ("*",))
+                    await tx.subscribe(u.id, "en", ("*",))
             sender = app.bot_data["broadcast_sender"]
             # The emulator keeps every user and message in this process; without this, full
             # garbage collections of its heap (not the bot's) would dominate the tail latency.
@@ -178,7 +178,7 @@ async def run(
             while True:
                 await asyncio.sleep(0.2)
                 async with store.transaction() as tx:
-                    job = tx.broadcasts(limit=1)[0]
+                    job = (await tx.broadcasts(limit=1))[0]
                 if job.status == "done":
                     break
             stop.set()

@@ -263,7 +263,7 @@ class _FencedStore:
         if lease is None:
             raise LeaseLost("not holding the broadcast lease")
         async with self._store.transaction() as tx:
-            self._store.check_fence(tx, lease.name, lease.token)
+            await self._store.check_fence(tx, lease.name, lease.token)
             yield tx
 
     def __getattr__(self, name: str) -> Any:

@@ -130,5 +130,5 @@ async def _database_gauges(application: Application, svc: object) -> None:
 
     store = svc.store  # type: ignore[attr-defined]
     async with store.transaction() as tx:
-        stats = tx.statistics(time.time() - ACTIVE_WINDOW_SECONDS, history=5)
+        stats = await tx.statistics(time.time() - ACTIVE_WINDOW_SECONDS, history=5)
     METRICS.database.update(stats, application.bot_data.get(BROADCAST_KEY), ACTIVE_STATUSES)

@@ -10,5 +10,5 @@ def is_owner(settings: Settings, user_id: int) -> bool:
     return user_id in settings.bot_admin_ids
 
 
-def is_admin(tx: Transaction, settings: Settings, user_id: int) -> bool:
-    return is_owner(settings, user_id) or user_id in tx.admin_ids()
+async def is_admin(tx: Transaction, settings: Settings, user_id: int) -> bool:
+    return is_owner(settings, user_id) or user_id in await tx.admin_ids()

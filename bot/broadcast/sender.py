@@ -126,21 +126,21 @@ class BroadcastSender:
     # --- the loop
     async def _run(self) -> None:
         async with self.store.transaction() as tx:
-            self.uncertain_at_start = tx.recover_sending()
+            self.uncertain_at_start = await tx.recover_sending()
         if self.uncertain_at_start:
             log.warning("broadcast recipients uncertain after a restart",
                         extra={"fields": {"uncertain": self.uncertain_at_start}})  # fmt: skip
         while True:
             try:
                 async with self.store.transaction() as tx:
-                    job = tx.next_broadcast(time.time())
+                    job = await tx.next_broadcast(time.time())
                     if job is not None and job.status != RUNNING:
-                        tx.update_broadcast(job.id, status=RUNNING)
+                        await tx.update_broadcast(job.id, status=RUNNING)
                         job.status = RUNNING
                     if job is not None and job.started_at is None:
                         job.started_at = time.time()
-                        tx.update_broadcast(job.id, started_at=job.started_at)
-                    due = tx.next_scheduled_at() if job is None else None
+                        await tx.update_broadcast(job.id, started_at=job.started_at)
+                    due = await tx.next_scheduled_at() if job is None else None
                 if job is None:
                     wait = IDLE_WAIT if due is None else min(IDLE_WAIT, due - time.time())
                     wait = max(0.05, wait)
@@ -158,21 +158,21 @@ class BroadcastSender:
     async def _fill(self, job: BroadcastJob) -> None:
         while not job.filled:
             async with self.store.transaction() as tx:
-                last = tx.fill_recipients(job.id, job.audience, job.fill_cursor, FILL_CHUNK)
+                last = await tx.fill_recipients(job.id, job.audience, job.fill_cursor, FILL_CHUNK)
                 if last is None:
                     job.filled = True
-                    counts = tx.recipient_counts(job.id)
+                    counts = await tx.recipient_counts(job.id)
                     job.total = sum(counts.values())
-                    tx.update_broadcast(job.id, filled=True, total=job.total)
+                    await tx.update_broadcast(job.id, filled=True, total=job.total)
                 else:
                     job.fill_cursor = last
-                    tx.update_broadcast(job.id, fill_cursor=last)
+                    await tx.update_broadcast(job.id, fill_cursor=last)
             await asyncio.sleep(0)  # let updates in between chunks
 
     async def _run_job(self, job: BroadcastJob) -> None:
         await self._fill(job)
         async with self.store.transaction() as tx:
-            counts = tx.recipient_counts(job.id)
+            counts = await tx.recipient_counts(job.id)
         run = JobRun(job, counts, sent_at_start=counts.get(SENT, 0))
         self.current = run
         settings = self.settings
@@ -232,7 +232,7 @@ class BroadcastSender:
                 self._control.clear()
                 next_status_check = now + 1.0
                 async with self.store.transaction() as tx:
-                    fresh = tx.load_broadcast(job.id)
+                    fresh = await tx.load_broadcast(job.id)
                 if fresh is not None:
                     status = fresh.status
                     job.progress_message_id = fresh.progress_message_id
@@ -258,7 +258,7 @@ class BroadcastSender:
                     budget -= 1
                 if budget > 0 and not exhausted:
                     async with self.store.transaction() as tx:
-                        claimed = tx.claim_recipients(job.id, budget)
+                        claimed = await tx.claim_recipients(job.id, budget)
                     run.move("pending", SENDING, len(claimed))
                     if len(claimed) < budget:
                         exhausted = True
@@ -279,20 +279,20 @@ class BroadcastSender:
                 if retries:  # paused or cancelled while waiting to retry: back to pending
                     ids = [r[2].id for r in retries]
                     async with self.store.transaction() as tx:
-                        tx.release_recipients(ids)
+                        await tx.release_recipients(ids)
                     run.move(SENDING, "pending", len(ids))
                     retries.clear()
                 async with self.store.transaction() as tx:
                     # Decided on what the database says now: an admin may have pressed
                     # resend, pause or cancel since the last look.
-                    fresh = tx.load_broadcast(job.id)
-                    run.counts = tx.recipient_counts(job.id)
+                    fresh = await tx.load_broadcast(job.id)
+                    run.counts = await tx.recipient_counts(job.id)
                     left = run.counts.get(PENDING, 0) + run.counts.get(SENDING, 0)
                     if fresh is not None and fresh.status == RUNNING and not left:
-                        tx.update_broadcast(job.id, status=DONE, finished_at=time.time())
+                        await tx.update_broadcast(job.id, status=DONE, finished_at=time.time())
                     elif fresh is not None and fresh.status == CANCELLED and not fresh.finished_at:
-                        tx.update_broadcast(job.id, finished_at=time.time())
-                    fresh = tx.load_broadcast(job.id)
+                        await tx.update_broadcast(job.id, finished_at=time.time())
+                    fresh = await tx.load_broadcast(job.id)
                 if fresh is not None:
                     run.job = fresh
                     status = fresh.status
@@ -316,16 +316,18 @@ class BroadcastSender:
         requeue: list[Recipient] = []
         async with self.store.transaction() as tx:
             if done:
-                tx.finish_recipients(done)
+                await tx.finish_recipients(done)
             for chat_id in chats:
-                tx.mark_chat_inactive(chat_id)
+                await tx.mark_chat_inactive(chat_id)
             for rec, new_id in migrations:
-                tx.move_chat(rec.chat_id, new_id)
-                if tx.move_recipient(rec.id, new_id):
+                await tx.move_chat(rec.chat_id, new_id)
+                if await tx.move_recipient(rec.id, new_id):
                     rec.chat_id = new_id
                     requeue.append(rec)
                 else:  # the supergroup is already a recipient of this job
-                    tx.finish_recipients([(rec.id, FAILED, rec.attempts, "moved to a listed chat")])
+                    await tx.finish_recipients(
+                        [(rec.id, FAILED, rec.attempts, "moved to a listed chat")]
+                    )
                     done.append((rec.id, FAILED, rec.attempts, None))
         for _, state, _, _ in done:
             run.move(SENDING, state)
@@ -335,11 +337,11 @@ class BroadcastSender:
                 await self._deliver(run.job, rec.chat_id)
             except TelegramError as exc:
                 async with self.store.transaction() as tx:
-                    tx.finish_recipients([(rec.id, FAILED, rec.attempts + 1, str(exc)[:200])])
+                    await tx.finish_recipients([(rec.id, FAILED, rec.attempts + 1, str(exc)[:200])])
                 run.move(SENDING, FAILED)
             else:
                 async with self.store.transaction() as tx:
-                    tx.finish_recipients([(rec.id, SENT, rec.attempts + 1, None)])
+                    await tx.finish_recipients([(rec.id, SENT, rec.attempts + 1, None)])
                 run.move(SENDING, SENT)
 
     async def _deliver(self, job: BroadcastJob, chat_id: int) -> Any:
@@ -382,5 +384,5 @@ class BroadcastSender:
 
     async def _admin_lang(self, job: BroadcastJob) -> str:
         async with self.store.transaction() as tx:
-            user = tx.load_user(job.created_by)
+            user = await tx.load_user(job.created_by)
         return user.lang if user and user.lang else "en"

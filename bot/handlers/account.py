@@ -45,11 +45,11 @@ async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     lang = data.arg1
     async with svc.store.transaction() as tx:
-        tx.save_user_lang(update.effective_user.id, lang)
-        session, existed = load_session(tx, svc.flow, session_key(update), update)
+        await tx.save_user_lang(update.effective_user.id, lang)
+        session, existed = await load_session(tx, svc.flow, session_key(update), update)
         session = svc.flow.set_language(session, lang)
         if existed:
-            save_session(tx, session_key(update), session, finished=False)
+            await save_session(tx, session_key(update), session, finished=False)
     await query.answer()
     await edit_screen(update, context, Screen(t("language_set", lang)))
     chat = update.effective_chat

@@ -65,8 +65,8 @@ async def _admin_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
     user = update.effective_user
     svc = services(context)
     async with svc.store.transaction() as tx:
-        admin = user is not None and is_admin(tx, svc.settings, user.id)
-        lang = user_lang(tx, update)
+        admin = user is not None and await is_admin(tx, svc.settings, user.id)
+        lang = await user_lang(tx, update)
     if not admin:
         await fallback.unknown_command(update, context)
         return None
@@ -75,7 +75,7 @@ async def _admin_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 
 async def _audit(context, admin_id: int, action: str, detail: str, result: str) -> None:
     async with services(context).store.transaction() as tx:
-        tx.audit(admin_id, action, detail, result)
+        await tx.audit(admin_id, action, detail, result)
 
 
 # --- /broadcast
@@ -108,11 +108,11 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await send_screen(update, context, Screen(t("bc_usage", lang)))
             return
     async with svc.store.transaction() as tx:
-        job_id = tx.create_broadcast(user.id, chat.id, kind=kind, text=text,
+        job_id = await tx.create_broadcast(user.id, chat.id, kind=kind, text=text,
                                      from_chat_id=from_chat, message_id=message_id)  # fmt: skip
-        job = tx.load_broadcast(job_id)
-        count = tx.audience_count(job.audience)
-        tx.audit(user.id, "broadcast_prepare", f"#{job_id} {kind}", "ok")
+        job = await tx.load_broadcast(job_id)
+        count = await tx.audience_count(job.audience)
+        await tx.audit(user.id, "broadcast_prepare", f"#{job_id} {kind}", "ok")
     assert job is not None
     screen = preview_screen(job, count, lang)
     if kind == "copy":
@@ -133,19 +133,19 @@ async def _control_command(
     svc = services(context)
     async with svc.store.transaction() as tx:
         if job_id is None:
-            active = tx.broadcasts(statuses=(RUNNING, PAUSED, SCHEDULED), limit=1)
-            recent = active or tx.broadcasts(limit=1)
+            active = await tx.broadcasts(statuses=(RUNNING, PAUSED, SCHEDULED), limit=1)
+            recent = active or await tx.broadcasts(limit=1)
             job = recent[0] if recent else None
         else:
-            job = tx.load_broadcast(job_id)
+            job = await tx.load_broadcast(job_id)
             if job is not None and job.status == DRAFT:
                 job = None
         result = None
         if job is not None and word != "status":
-            result = _apply_control(tx, job, word)
-            tx.audit(user.id, f"broadcast_{word}", f"#{job.id}", result)
-            job = tx.load_broadcast(job.id)
-        counts = tx.recipient_counts(job.id) if job is not None else {}
+            result = await _apply_control(tx, job, word)
+            await tx.audit(user.id, f"broadcast_{word}", f"#{job.id}", result)
+            job = await tx.load_broadcast(job.id)
+        counts = await tx.recipient_counts(job.id) if job is not None else {}
     if job is None:
         await send_screen(update, context, Screen(t("bc_no_job", lang)))
         return
@@ -155,29 +155,29 @@ async def _control_command(
     await send_screen(update, context, job_screen(job, counts, lang))
 
 
-def _apply_control(tx, job, word: str) -> str:
+async def _apply_control(tx, job, word: str) -> str:
     """Change a job's status; returns ok, or why not (for the reply and the audit log)."""
     if word == "pause":
         if job.status not in (RUNNING, SCHEDULED):
             return "not_running"
-        tx.update_broadcast(job.id, status=PAUSED)
+        await tx.update_broadcast(job.id, status=PAUSED)
         return "paused"
     if word == "resume":
         if job.status != PAUSED:
             return "not_paused"
         later = job.started_at is None and (job.scheduled_at or 0) > time.time()
-        tx.update_broadcast(job.id, status=SCHEDULED if later else RUNNING)
+        await tx.update_broadcast(job.id, status=SCHEDULED if later else RUNNING)
         return "resumed"
     if word == "cancel":
         if job.status not in (RUNNING, SCHEDULED, PAUSED):
             return "not_active"
-        tx.update_broadcast(job.id, status=CANCELLED)
+        await tx.update_broadcast(job.id, status=CANCELLED)
         return "cancelled"
     if word == "resend":
-        n = tx.resend_uncertain(job.id)
+        n = await tx.resend_uncertain(job.id)
         if not n:
             return "nothing_uncertain"
-        tx.update_broadcast(job.id, status=RUNNING, finished_at=None)
+        await tx.update_broadcast(job.id, status=RUNNING, finished_at=None)
         return "resending"
     return "unknown"
 
@@ -194,7 +194,7 @@ async def broadcasts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def _jobs_screen(context, lang: str) -> Screen:
     async with services(context).store.transaction() as tx:
-        jobs = [(job, tx.recipient_counts(job.id)) for job in tx.broadcasts(limit=10)]
+        jobs = [(job, await tx.recipient_counts(job.id)) for job in await tx.broadcasts(limit=10)]
     return jobs_screen(jobs, lang)
 
 
@@ -207,9 +207,9 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     data = cb.decode(query.data)
     svc = services(context)
     async with svc.store.transaction() as tx:
-        admin = is_admin(tx, svc.settings, user.id)
-        lang = user_lang(tx, update)
-        job = tx.load_broadcast(data.revision) if data and data.revision is not None else None
+        admin = await is_admin(tx, svc.settings, user.id)
+        lang = await user_lang(tx, update)
+        job = await tx.load_broadcast(data.revision) if data and data.revision is not None else None
     if not admin or job is None or data is None:
         await query.answer(t("button_expired_alert", lang))
         return
@@ -218,10 +218,10 @@ async def broadcast_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await _draft_button(update, context, lang, job, action, data.arg2)
         return
     async with svc.store.transaction() as tx:
-        result = _apply_control(tx, job, action)
-        tx.audit(user.id, f"broadcast_{action}", f"#{job.id}", result)
-        fresh = tx.load_broadcast(job.id)
-        counts = tx.recipient_counts(job.id)
+        result = await _apply_control(tx, job, action)
+        await tx.audit(user.id, f"broadcast_{action}", f"#{job.id}", result)
+        fresh = await tx.load_broadcast(job.id)
+        counts = await tx.recipient_counts(job.id)
     _wake(context)
     await query.answer(t(f"bc_control_{result}", lang, id=job.id))
     message = query.message
@@ -252,17 +252,17 @@ async def _draft_button(update, context, lang: str, job, action: str, arg: str) 
     elif action == "ok":
         fields["status"] = SCHEDULED if job.scheduled_at else RUNNING
     async with svc.store.transaction() as tx:
-        fresh = tx.load_broadcast(job.id)
+        fresh = await tx.load_broadcast(job.id)
         if fresh is None or fresh.status != DRAFT:  # pressed twice
             fields = {}
         if fields:
-            tx.update_broadcast(job.id, **fields)
+            await tx.update_broadcast(job.id, **fields)
             if action in ("aud", "ok", "no"):
-                tx.audit(user.id, {"aud": "broadcast_audience", "ok": "broadcast_confirm",
+                await tx.audit(user.id, {"aud": "broadcast_audience", "ok": "broadcast_confirm",
                                    "no": "broadcast_discard"}[action],
                          f"#{job.id} {fields.get('audience', '')}".strip(), "ok")  # fmt: skip
-        job = tx.load_broadcast(job.id)
-        count = tx.audience_count(job.audience)
+        job = await tx.load_broadcast(job.id)
+        count = await tx.audience_count(job.audience)
     await query.answer()
     if action == "no" and fields:
         await edit_screen(update, context, Screen(t("bc_discarded", lang, id=job.id)))
@@ -274,7 +274,7 @@ async def _draft_button(update, context, lang: str, job, action: str, arg: str) 
         chat = update.effective_chat
         sent = await _send_with_retry(context, chat.id, screen)
         async with svc.store.transaction() as tx:
-            tx.update_broadcast(job.id, progress_message_id=sent["message_id"])
+            await tx.update_broadcast(job.id, progress_message_id=sent["message_id"])
         _wake(context)
         return
     await edit_screen(update, context, preview_screen(job, count, lang, menu))
@@ -317,20 +317,20 @@ async def admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif word in ("add", "remove") and not owner:
             result, text = "denied", t("admin_owners_only", lang)
         elif word == "add":
-            added = tx.add_admin(target, user.id) if not is_owner(svc.settings, target) else False
+            added = not is_owner(svc.settings, target) and await tx.add_admin(target, user.id)
             result = "added" if added else "already"
             text = t(f"admin_{result}", lang, id=target)
         elif word == "remove":
-            result = "removed" if tx.remove_admin(target) else "not_admin"
+            result = "removed" if await tx.remove_admin(target) else "not_admin"
             text = t(f"admin_{result}", lang, id=target)
         elif word == "list":
             result = "ok"
             owners = ", ".join(str(i) for i in sorted(svc.settings.bot_admin_ids)) or "—"
-            added_ids = ", ".join(str(i) for i in tx.admin_ids()) or "—"
+            added_ids = ", ".join(map(str, await tx.admin_ids())) or "—"
             text = t("admin_list", lang, owners=owners, admins=added_ids)
         else:
             result, text = "usage", t("admin_usage", lang)
-        tx.audit(user.id, f"admin_{word}"[:40], str(target or ""), result)
+        await tx.audit(user.id, f"admin_{word}"[:40], str(target or ""), result)
     await send_screen(update, context, Screen(text))
 
 
@@ -343,8 +343,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     assert user is not None
     async with services(context).store.transaction() as tx:
-        data = tx.statistics(time.time() - ACTIVE_DAYS * 86400)
-        tx.audit(user.id, "stats", "", "ok")
+        data = await tx.statistics(time.time() - ACTIVE_DAYS * 86400)
+        await tx.audit(user.id, "stats", "", "ok")
     await send_screen(update, context, Screen(stats_text(data, lang)))
 
 
@@ -379,8 +379,8 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     assert user is not None and chat is not None
     async with services(context).store.transaction() as tx:
-        data = tx.statistics(time.time() - ACTIVE_DAYS * 86400)
-        tx.audit(user.id, "export", "", "ok")
+        data = await tx.statistics(time.time() - ACTIVE_DAYS * 86400)
+        await tx.audit(user.id, "export", "", "ok")
     name = f"statistics-{datetime.now(HONG_KONG):%Y%m%d-%H%M}.csv"
     await context.bot.send_document(
         chat.id, InputFile(statistics_csv(data), filename=name), caption=t("export_caption", lang)

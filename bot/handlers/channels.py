@@ -49,7 +49,7 @@ async def channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     if action == "list":
         async with svc.store.transaction() as tx:
-            rows = [c for c in tx.chats(types=("channel",)) if c.registered]
+            rows = [c for c in await tx.chats(types=("channel",)) if c.registered]
         text = (t("channel_list", lang, channels="\n".join(f"• {_label(c)}" for c in rows))
                 if rows else t("channel_list_empty", lang))  # fmt: skip
         await send_screen(update, context, Screen(text))
@@ -72,12 +72,12 @@ async def channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await send_screen(update, context, Screen(t("channel_not_admin", lang, channel=name)))
             return
     async with svc.store.transaction() as tx:
-        row = tx.load_chat(chat.id) or StoredChat(chat.id, "channel", chat.title)
+        row = await tx.load_chat(chat.id) or StoredChat(chat.id, "channel", chat.title)
         row.title = chat.title
         row.registered = action == "add"
         row.active = True if action == "add" else row.active
         row.bot_admin = True if action == "add" else row.bot_admin
-        tx.save_chat(row)
+        await tx.save_chat(row)
     await _audit(context, user.id, f"channel {action}", str(chat.id), "ok")
     key = "channel_added" if action == "add" else "channel_removed"
     await send_screen(update, context, Screen(t(key, lang, channel=name)))
@@ -99,7 +99,7 @@ async def post(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     async with svc.store.transaction() as tx:
-        targets = [c for c in tx.chats(types=("channel",)) if c.registered]
+        targets = [c for c in await tx.chats(types=("channel",)) if c.registered]
     if len(args) > 1:
         ref = _channel_ref(args[1])
         targets = [c for c in targets if ref in (c.chat_id, f"@{c.title}")] or [

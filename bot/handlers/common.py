@@ -55,7 +55,7 @@ def owner_of(update: Update) -> int | None:
 async def current_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Lang:
     """The language to answer this update in (see `user_lang`), in a transaction of its own."""
     async with services(context).store.transaction() as tx:
-        return user_lang(tx, update)
+        return await user_lang(tx, update)
 
 
 async def refuse_foreign_button(
@@ -73,23 +73,23 @@ async def refuse_foreign_button(
     return True
 
 
-def user_lang(tx: Transaction, update: Update) -> Lang:
+async def user_lang(tx: Transaction, update: Update) -> Lang:
     user = update.effective_user
     if user is None:
         return "en"
-    stored = tx.load_user(user.id)
+    stored = await tx.load_user(user.id)
     if stored and stored.lang in LANGS:
         return stored.lang  # type: ignore[return-value]
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         # A group's default language applies to members who never chose one themselves.
-        group = tx.load_chat(chat.id)
+        group = await tx.load_chat(chat.id)
         if group is not None and group.lang in LANGS:
             return group.lang  # type: ignore[return-value]
     return normalise_lang(user.language_code)
 
 
-def load_session(
+async def load_session(
     tx: Transaction, flow: QuestionFlow, key: SessionKey, update: Update
 ) -> tuple[Session, bool]:
     """The user's session in this chat, or a new one; `existed` tells which.
@@ -97,17 +97,19 @@ def load_session(
     A stored session that no longer parses (hand-edited, or from an incompatible version) is
     replaced by a new one rather than crashing every update of that user.
     """
-    stored = tx.load_session(key)
+    stored = await tx.load_session(key)
     if stored is not None:
         try:
             return flow.resolve(Session.from_json(stored.data)), True
         except (ValidationError, ValueError):
             log.warning("unreadable session replaced", extra={"fields": {"chat": key.chat_id}})
-    return flow.new_session(user_lang(tx, update)), False
+    return flow.new_session(await user_lang(tx, update)), False
 
 
-def save_session(tx: Transaction, key: SessionKey, session: Session, *, finished: bool) -> None:
-    tx.save_session(key, session.to_json(), finished=finished)
+async def save_session(
+    tx: Transaction, key: SessionKey, session: Session, *, finished: bool
+) -> None:
+    await tx.save_session(key, session.to_json(), finished=finished)
 
 
 def last_result_json(session: Session, statuses: dict[str, str]) -> str:

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 async def _current_session(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Session:
     svc = services(context)
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, svc.flow, session_key(update), update)
+        session, _ = await load_session(tx, svc.flow, session_key(update), update)
     return session
 
 
@@ -39,7 +39,7 @@ async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, svc.flow, session_key(update), update)
+        session, _ = await load_session(tx, svc.flow, session_key(update), update)
     await send_screen(update, context, Screen(t("unknown_command", session.lang)))
 
 

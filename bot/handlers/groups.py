@@ -61,7 +61,7 @@ async def track_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     was_present = change.old_chat_member.status in PRESENT_STATUSES
     svc = services(context)
     async with svc.store.transaction() as tx:
-        known = tx.load_chat(chat.id)
+        known = await tx.load_chat(chat.id)
         # A group upgraded to a supergroup: its row moved to the new id (`chat_migrated`, which
         # Telegram's migrate message reaches first), and Telegram then says the bot "joined" the
         # supergroup. It was there all along: no second intro.
@@ -71,9 +71,9 @@ async def track_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         row.title = chat.title or row.title
         row.active = present
         row.bot_admin = new.status in ADMIN_STATUSES
-        tx.save_chat(row)
+        await tx.save_chat(row)
         quiet = settings_of(row).quiet
-        lang: Lang = row.lang if row.lang in LANGS else user_lang(tx, update)  # type: ignore[assignment]
+        lang: Lang = row.lang if row.lang in LANGS else await user_lang(tx, update)  # type: ignore[assignment]
     joined = present and not was_present
     if joined and not quiet and chat.type in {ChatType.GROUP, ChatType.SUPERGROUP}:
         intro = t("group_intro", lang, title=chat.title or "", bot=svc.bot_username)
@@ -92,10 +92,10 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         return
     async with services(context).store.transaction() as tx:
-        before = tx.load_chat(old)
+        before = await tx.load_chat(old)
         if before is not None and before.migrated_to == new:
             return  # moved already, by the other of the two migrate messages
-        tx.move_chat(old, new)
+        await tx.move_chat(old, new)
 
 
 def posted_as_the_group(update: Update) -> bool:
@@ -173,8 +173,8 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if text and await answer_typed(update, context, text, must_exist=True):
         return
     async with svc.store.transaction() as tx:
-        lang = user_lang(tx, update)
-        quiet = settings_of(tx.load_chat(message.chat.id)).quiet
+        lang = await user_lang(tx, update)
+        quiet = settings_of(await tx.load_chat(message.chat.id)).quiet
     if not quiet:
         hint = t("group_start_hint", lang, name=user.first_name, bot=svc.bot_username)
         await send_screen(update, context, Screen(hint))
@@ -212,8 +212,8 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     assert chat is not None and user is not None
     svc = services(context)
     async with svc.store.transaction() as tx:
-        lang = user_lang(tx, update)
-        row = tx.load_chat(chat.id) or StoredChat(chat.id, chat.type, chat.title)
+        lang = await user_lang(tx, update)
+        row = await tx.load_chat(chat.id) or StoredChat(chat.id, chat.type, chat.title)
     if is_private(update) or chat.type == ChatType.CHANNEL:
         text = t("settings_groups_only", lang, bot=svc.bot_username)
         await send_screen(update, context, Screen(text))
@@ -237,7 +237,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.answer(t("settings_admins_only", lang), show_alert=True)
         return
     async with svc.store.transaction() as tx:
-        row = tx.load_chat(chat.id) or StoredChat(chat.id, chat.type, chat.title)
+        row = await tx.load_chat(chat.id) or StoredChat(chat.id, chat.type, chat.title)
         settings = settings_of(row)
         if data.arg1 == "lang" and data.arg2 in LANGS:
             row.lang = data.arg2
@@ -246,6 +246,6 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         elif data.arg1 == "quiet":
             settings.quiet = data.arg2 == "on"
         row.settings = settings.model_dump_json()
-        tx.save_chat(row)
+        await tx.save_chat(row)
     await query.answer(t("settings_saved", lang))
     await edit_screen(update, context, _settings_screen(row, lang, user.id))

@@ -98,7 +98,7 @@ def _matched_names(flow: QuestionFlow, session: Session) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.short_name for r in evaluation.with_status("match")))
 
 
-def _finish(tx, flow: QuestionFlow, update: Update, session: Session) -> Announcement | None:
+async def _finish(tx, flow: QuestionFlow, update: Update, session: Session) -> Announcement | None:
     """Remember the statuses of a finished questionnaire (for /result and audiences); if it
     came from a group that shows results, say where to announce it."""
     evaluation = flow.result(session)
@@ -107,24 +107,26 @@ def _finish(tx, flow: QuestionFlow, update: Update, session: Session) -> Announc
     }
     user = update.effective_user
     assert user is not None
-    tx.save_last_result(user.id, last_result_json(session, statuses))
+    await tx.save_last_result(user.id, last_result_json(session, statuses))
     if not is_private(update):
         return None
-    origin = tx.pop_handoff(user.id)
+    origin = await tx.pop_handoff(user.id)
     if origin is None:
         return None
-    group = tx.load_chat(origin[0])
+    group = await tx.load_chat(origin[0])
     if group is None or not group.active or not settings_of(group).results_in_group:
         return None
     lang = group.lang or session.lang
     return Announcement(origin[0], origin[1], lang, _matched_names(flow, session))
 
 
-def _store_step(tx, flow: QuestionFlow, update: Update, session: Session) -> Announcement | None:
+async def _store_step(
+    tx, flow: QuestionFlow, update: Update, session: Session
+) -> Announcement | None:
     finished = flow.state_of(session) == "result"
-    save_session(tx, session_key(update), session, finished=finished)
+    await save_session(tx, session_key(update), session, finished=finished)
     if finished:
-        return _finish(tx, flow, update, session)
+        return await _finish(tx, flow, update, session)
     return None
 
 
@@ -209,7 +211,7 @@ async def _group_result(
     chat = update.effective_chat
     assert user is not None and chat is not None
     async with svc.store.transaction() as tx:
-        allowed = settings_of(tx.load_chat(chat.id)).results_in_group
+        allowed = settings_of(await tx.load_chat(chat.id)).results_in_group
     lang = session.lang
     if allowed:
         names = _matched_names(svc.flow, session)
@@ -251,24 +253,26 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     moved = None
     async with svc.store.transaction() as tx:
-        session, existed = load_session(tx, flow, session_key(update), update)
+        session, existed = await load_session(tx, flow, session_key(update), update)
         if handoff is not None:
             group_key = SessionKey(handoff[0], user.id, handoff[1])
-            stored = tx.load_session(group_key)
+            stored = await tx.load_session(group_key)
             moved = stored is not None
             if stored is not None:
                 session = flow.resolve(Session.from_json(stored.data))
-                save_session(tx, session_key(update), session, finished=False)
-                tx.delete_session(group_key)
-                tx.save_handoff(user.id, handoff[0], handoff[1])
+                await save_session(tx, session_key(update), session, finished=False)
+                await tx.delete_session(group_key)
+                await tx.save_handoff(user.id, handoff[0], handoff[1])
                 existed = True
         if payload in DEEP_LINK_LANGS:
             session = flow.set_language(session, DEEP_LINK_LANGS[payload])
-            tx.save_user_lang(user.id, session.lang)
+            await tx.save_user_lang(user.id, session.lang)
         if not existed or payload in DEEP_LINK_LANGS:
-            save_session(tx, session_key(update), session, finished=False)
+            await save_session(tx, session_key(update), session, finished=False)
         resumed = existed and bool(session.answers)
-        quiet = not is_private(update) and settings_of(tx.load_chat(update.effective_chat.id)).quiet
+        quiet = not is_private(update) and settings_of(
+            await tx.load_chat(update.effective_chat.id)
+        ).quiet
     lang = session.lang
     if moved:
         greeting = t("handoff_welcome", lang, name=user.first_name)
@@ -308,7 +312,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     ticks = None
     provisional = None
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, flow, session_key(update), update)
+        session, _ = await load_session(tx, flow, session_key(update), update)
         state_before = flow.state_of(session)
         if data is None or data.revision != session.revision:
             stale = True
@@ -329,7 +333,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             if reply.accepted:
                 session = reply.session
                 note = reply.message
-                announcement = _store_step(tx, flow, update, session)
+                announcement = await _store_step(tx, flow, update, session)
             elif reply.buttons:
                 choices = (reply.message or "", reply.buttons)
             else:
@@ -342,7 +346,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             except ValueError:
                 stale = True
             else:
-                save_session(tx, session_key(update), session, finished=False)
+                await save_session(tx, session_key(update), session, finished=False)
         elif data.action == cb.NAV and data.arg1 == "now" and state_before in flow.by_id:
             # The result so far; the session (and /result's last finished result) unchanged.
             provisional = flow.provisional(session)
@@ -350,7 +354,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             session, handled = _navigate(flow, session, data.arg1)
             stale = not handled
             if handled:
-                announcement = _store_step(tx, flow, update, session)
+                announcement = await _store_step(tx, flow, update, session)
         else:
             stale = True
 
@@ -428,12 +432,12 @@ async def answer_typed(
     assert message is not None
     key = session_key(update)
     async with svc.store.transaction() as tx:
-        session, existed = load_session(tx, flow, key, update)
+        session, existed = await load_session(tx, flow, key, update)
         if must_exist and not existed:
             return False
-        answered = tx.answer_message(key, message.message_id)
+        answered = await tx.answer_message(key, message.message_id)
         if update.edited_message is not None:
-            edit = _apply_edit(tx, flow, update, session, answered, text)
+            edit = await _apply_edit(tx, flow, update, session, answered, text)
             session = edit.session
         elif answered is not None:
             edit = _Edit(session, "again")  # handled before (a resend): not applied twice
@@ -445,8 +449,8 @@ async def answer_typed(
             reply = flow.answer(session, text=text)
             if reply.accepted:
                 session = reply.session
-                announcement = _store_step(tx, flow, update, session)
-                tx.save_answer_message(key, message.message_id, step.question.id)
+                announcement = await _store_step(tx, flow, update, session)
+                await tx.save_answer_message(key, message.message_id, step.question.id)
     lang = session.lang
     if edit is not None:
         if edit.outcome != "again":
@@ -491,7 +495,7 @@ class _Edit:
         return t("edit_declined", lang)
 
 
-def _apply_edit(
+async def _apply_edit(
     tx, flow: QuestionFlow, update: Update, session: Session, qid: str | None, text: str
 ) -> _Edit:
     """Telegram sends `edited_message` when a person edits a message. If it was a typed answer,
@@ -507,7 +511,7 @@ def _apply_edit(
     if not reply.accepted or reply.buttons:
         return _Edit(session, "invalid", label=label, problem=reply.message or "")
     changed = reply.session
-    _store_step(tx, flow, update, changed)
+    await _store_step(tx, flow, update, changed)
     answer = flow.answer_label(qid, changed.answers[qid], changed.lang)
     return _Edit(changed, "changed", label=label, answer=answer)
 
@@ -518,10 +522,10 @@ async def _apply(
     svc = services(context)
     flow = svc.flow
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, flow, session_key(update), update)
+        session, _ = await load_session(tx, flow, session_key(update), update)
         could_go_back = flow.step(session).can_go_back
         session, _ = _navigate(flow, session, action)
-        announcement = _store_step(tx, flow, update, session)
+        announcement = await _store_step(tx, flow, update, session)
     lang = session.lang
     if action == "back" and not could_go_back:
         await send_screen(update, context, Screen(t("nothing_to_go_back_to", lang)))
@@ -556,9 +560,9 @@ async def result(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     assert user is not None
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, flow, session_key(update), update)
+        session, _ = await load_session(tx, flow, session_key(update), update)
         if flow.step(session).kind != "result":
-            stored = tx.load_user(user.id)
+            stored = await tx.load_user(user.id)
             session = _session_from_last_result(flow, stored.last_result if stored else None,
                                                 session)  # fmt: skip
     if session is None:

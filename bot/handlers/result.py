@@ -42,8 +42,8 @@ async def result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     svc = services(context)
     flow = svc.flow
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, flow, session_key(update), update)
-        stored = tx.load_user(user.id)
+        session, _ = await load_session(tx, flow, session_key(update), update)
+        stored = await tx.load_user(user.id)
         last = _session_from_last_result(flow, stored.last_result if stored else None, session)
     target: Session | None = None
     if data is not None and data.action == cb.RESULT:

@@ -118,10 +118,10 @@ async def scheme_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     data = cb.decode(query.data)
     svc = services(context)
     async with svc.store.transaction() as tx:
-        lang = user_lang(tx, update)
+        lang = await user_lang(tx, update)
         session = None
         if data is not None and data.arg1 == "check":
-            session, _ = load_session(tx, svc.flow, session_key(update), update)
+            session, _ = await load_session(tx, svc.flow, session_key(update), update)
     await query.answer()
     if session is not None:
         for screen in screens_for(svc, svc.flow, session, owner_of(update)):

@@ -45,10 +45,10 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert user is not None
     schemes, unknown = parse_schemes(list(context.args or []))
     async with services(context).store.transaction() as tx:
-        lang = user_lang(tx, update)
+        lang = await user_lang(tx, update)
         if not unknown:
-            tx.subscribe(user.id, lang, schemes or (ALL_SCHEMES,))
-        now = tx.subscription(user.id)
+            await tx.subscribe(user.id, lang, schemes or (ALL_SCHEMES,))
+        now = await tx.subscription(user.id)
     if unknown:
         text = t("sub_unknown", lang, words=" ".join(unknown), ids=" ".join(SCHEME_IDS))
     else:
@@ -62,10 +62,10 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert user is not None
     schemes, unknown = parse_schemes(list(context.args or []))
     async with services(context).store.transaction() as tx:
-        lang = user_lang(tx, update)
+        lang = await user_lang(tx, update)
         if not unknown:
-            tx.unsubscribe(user.id, tuple(s for s in schemes if s != ALL_SCHEMES))
-        now = tx.subscription(user.id)
+            await tx.unsubscribe(user.id, tuple(s for s in schemes if s != ALL_SCHEMES))
+        now = await tx.subscription(user.id)
     if unknown:
         text = t("sub_unknown", lang, words=" ".join(unknown), ids=" ".join(SCHEME_IDS))
     elif not now:
@@ -87,9 +87,9 @@ async def subscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     except ValueError:
         schemes = ()
     async with services(context).store.transaction() as tx:
-        lang = user_lang(tx, update)
-        tx.subscribe(user.id, lang, schemes or (ALL_SCHEMES,))
-        now = tx.subscription(user.id)
+        lang = await user_lang(tx, update)
+        await tx.subscribe(user.id, lang, schemes or (ALL_SCHEMES,))
+        now = await tx.subscription(user.id)
     await query.answer(t("sub_button_done", lang))
     text = f"{describe(now, lang)}\n{t('sub_how_to_stop', lang)}"
     await send_screen(update, context, Screen(text))

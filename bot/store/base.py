@@ -66,53 +66,59 @@ class LeaseLost(Exception):
 class Transaction(BroadcastTransaction, ABC):
     """One update's reads and writes; committed together when the block exits cleanly.
 
-    Admins, subscriptions and broadcasts: see `bot/store/broadcasts.py`."""
+    Every method is a coroutine (`await tx.load_session(key)`): on PostgreSQL each statement
+    waits on the network without holding up the event loop. Admins, subscriptions and
+    broadcasts: see `bot/store/broadcasts.py`."""
 
     @abstractmethod
-    def load_session(self, key: SessionKey) -> StoredSession | None: ...
+    async def load_session(self, key: SessionKey) -> StoredSession | None: ...
 
     @abstractmethod
-    def save_session(self, key: SessionKey, data: str, *, finished: bool = False) -> None: ...
+    async def save_session(
+        self, key: SessionKey, data: str, *, finished: bool = False
+    ) -> None: ...
 
     @abstractmethod
-    def delete_session(self, key: SessionKey) -> None: ...
+    async def delete_session(self, key: SessionKey) -> None: ...
 
     @abstractmethod
-    def load_user(self, user_id: int) -> StoredUser | None: ...
+    async def load_user(self, user_id: int) -> StoredUser | None: ...
 
     @abstractmethod
-    def save_user_lang(self, user_id: int, lang: str) -> None: ...
+    async def save_user_lang(self, user_id: int, lang: str) -> None: ...
 
     @abstractmethod
-    def save_last_result(self, user_id: int, result: str) -> None: ...
+    async def save_last_result(self, user_id: int, result: str) -> None: ...
 
     @abstractmethod
-    def load_chat(self, chat_id: int) -> StoredChat | None: ...
+    async def load_chat(self, chat_id: int) -> StoredChat | None: ...
 
     @abstractmethod
-    def save_chat(self, chat: StoredChat) -> None: ...
+    async def save_chat(self, chat: StoredChat) -> None: ...
 
     @abstractmethod
-    def move_chat(self, old_id: int, new_id: int) -> None:
+    async def move_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its sessions and settings follow it to the new id."""
 
     @abstractmethod
-    def chats(self, *, types: tuple[str, ...], active: bool = True) -> list[StoredChat]: ...
+    async def chats(self, *, types: tuple[str, ...], active: bool = True) -> list[StoredChat]: ...
 
     @abstractmethod
-    def save_handoff(self, user_id: int, chat_id: int, thread_id: int) -> None:
+    async def save_handoff(self, user_id: int, chat_id: int, thread_id: int) -> None:
         """The user's group session moves to their private chat (one pending move per user)."""
 
     @abstractmethod
-    def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
+    async def pop_handoff(self, user_id: int) -> tuple[int, int] | None:
         """The group (chat id, thread id) the user's private session came from, forgotten."""
 
     # Typed answers (issue 12): which question a person's message answered, so an edit of that
     # message changes that answer and a message handled twice is not applied twice.
-    def save_answer_message(self, key: SessionKey, message_id: int, question_id: str) -> None:
+    async def save_answer_message(
+        self, key: SessionKey, message_id: int, question_id: str
+    ) -> None:
         raise NotImplementedError
 
-    def answer_message(self, key: SessionKey, message_id: int) -> str | None:
+    async def answer_message(self, key: SessionKey, message_id: int) -> str | None:
         """The question the message `message_id` of this session answered, if it did."""
         raise NotImplementedError
 
@@ -129,7 +135,11 @@ class Store(ABC):
 
     @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        """Callers must not await anything else inside the block: it holds the write lock."""
+        """`async with store.transaction() as tx:` then `await tx.…` for each statement.
+
+        Await nothing but the transaction's own methods inside the block (no Telegram request,
+        no sleep): on SQLite it holds the one write lock, so every other update waits for it;
+        on PostgreSQL it holds a pooled connection and the rows it wrote until it ends."""
 
     @abstractmethod
     async def schema_version(self) -> int: ...
@@ -183,7 +193,7 @@ class Store(ABC):
         if current is not None and current[0] == lease:
             leases[lease.name] = (lease, float("-inf"))
 
-    def check_fence(self, tx: Transaction, name: str, token: int) -> None:
+    async def check_fence(self, tx: Transaction, name: str, token: int) -> None:
         """Inside a transaction: raise `LeaseLost` unless `token` is the lease's current one."""
         current = self.__dict__.setdefault("_local_leases", {}).get(name)
         if current is None or current[0].token != token:

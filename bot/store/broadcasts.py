@@ -73,42 +73,42 @@ class Statistics:
 class BroadcastTransaction(ABC):
     # --- admins and the audit log
     @abstractmethod
-    def admin_ids(self) -> list[int]:
+    async def admin_ids(self) -> list[int]:
         """Admins added by owners (owners themselves come from the settings)."""
 
     @abstractmethod
-    def add_admin(self, user_id: int, added_by: int) -> bool:
+    async def add_admin(self, user_id: int, added_by: int) -> bool:
         """True if added, False if already an admin."""
 
     @abstractmethod
-    def remove_admin(self, user_id: int) -> bool: ...
+    async def remove_admin(self, user_id: int) -> bool: ...
 
     @abstractmethod
-    def audit(self, admin_id: int, action: str, detail: str, result: str) -> None: ...
+    async def audit(self, admin_id: int, action: str, detail: str, result: str) -> None: ...
 
     @abstractmethod
-    def audit_entries(self, limit: int = 50) -> list[tuple[float, int, str, str, str]]: ...
+    async def audit_entries(self, limit: int = 50) -> list[tuple[float, int, str, str, str]]: ...
 
     # --- subscriptions
     @abstractmethod
-    def subscribe(self, user_id: int, lang: str, schemes: tuple[str, ...]) -> None:
+    async def subscribe(self, user_id: int, lang: str, schemes: tuple[str, ...]) -> None:
         """Add these schemes (`ALL_SCHEMES` for every update) to the user's subscription."""
 
     @abstractmethod
-    def unsubscribe(self, user_id: int, schemes: tuple[str, ...] = ()) -> None:
+    async def unsubscribe(self, user_id: int, schemes: tuple[str, ...] = ()) -> None:
         """Remove these schemes, or everything when none are named; pending deliveries of
         unfinished broadcasts to the user are skipped once nothing is left."""
 
     @abstractmethod
-    def subscription(self, user_id: int) -> list[str]:
+    async def subscription(self, user_id: int) -> list[str]:
         """The user's subscribed schemes (`ALL_SCHEMES` for everything); empty if none."""
 
     # --- audiences and jobs
     @abstractmethod
-    def audience_count(self, audience: str) -> int: ...
+    async def audience_count(self, audience: str) -> int: ...
 
     @abstractmethod
-    def create_broadcast(
+    async def create_broadcast(
         self,
         created_by: int,
         admin_chat_id: int,
@@ -121,63 +121,67 @@ class BroadcastTransaction(ABC):
     ) -> int: ...
 
     @abstractmethod
-    def load_broadcast(self, job_id: int) -> BroadcastJob | None: ...
+    async def load_broadcast(self, job_id: int) -> BroadcastJob | None: ...
 
     @abstractmethod
-    def update_broadcast(self, job_id: int, **fields: object) -> None:
+    async def update_broadcast(self, job_id: int, **fields: object) -> None:
         """Set columns: status, audience, scheduled_at, started_at, finished_at,
         progress_message_id, filled, fill_cursor, total."""
 
     @abstractmethod
-    def broadcasts(self, *, statuses: tuple[str, ...] = (), limit: int = 10) -> list[BroadcastJob]:
+    async def broadcasts(
+        self, *, statuses: tuple[str, ...] = (), limit: int = 10
+    ) -> list[BroadcastJob]:
         """Newest first; all statuses except drafts when `statuses` is empty."""
 
     @abstractmethod
-    def next_broadcast(self, now: float) -> BroadcastJob | None:
+    async def next_broadcast(self, now: float) -> BroadcastJob | None:
         """The oldest running job, or the oldest scheduled one that is due."""
 
     @abstractmethod
-    def next_scheduled_at(self) -> float | None: ...
+    async def next_scheduled_at(self) -> float | None: ...
 
     @abstractmethod
-    def fill_recipients(self, job_id: int, audience: str, after: int, limit: int) -> int | None:
+    async def fill_recipients(
+        self, job_id: int, audience: str, after: int, limit: int
+    ) -> int | None:
         """Add the next `limit` chats of the audience after chat id `after` as pending; returns
         the last chat id added, or None when the audience is exhausted."""
 
     @abstractmethod
-    def claim_recipients(self, job_id: int, limit: int) -> list[Recipient]:
+    async def claim_recipients(self, job_id: int, limit: int) -> list[Recipient]:
         """The next pending recipients, marked `sending` in this transaction."""
 
     @abstractmethod
-    def finish_recipients(self, results: list[tuple[int, str, int, str | None]]) -> None:
+    async def finish_recipients(self, results: list[tuple[int, str, int, str | None]]) -> None:
         """(recipient id, state, attempts, error) for each finished recipient."""
 
     @abstractmethod
-    def move_recipient(self, recipient_id: int, chat_id: int) -> bool:
+    async def move_recipient(self, recipient_id: int, chat_id: int) -> bool:
         """A group moved to a supergroup: deliver there instead (False if already listed)."""
 
     @abstractmethod
-    def release_recipients(self, recipient_ids: list[int]) -> None:
+    async def release_recipients(self, recipient_ids: list[int]) -> None:
         """Back to pending: claimed but not sent (paused, or waiting for a retry)."""
 
     @abstractmethod
-    def recover_sending(self) -> int:
+    async def recover_sending(self) -> int:
         """At startup: every `sending` recipient becomes `uncertain` (at most once)."""
 
     @abstractmethod
-    def resend_uncertain(self, job_id: int) -> int:
+    async def resend_uncertain(self, job_id: int) -> int:
         """The admin chose to resend: `uncertain` recipients become pending again."""
 
     @abstractmethod
-    def recipient_counts(self, job_id: int) -> dict[str, int]: ...
+    async def recipient_counts(self, job_id: int) -> dict[str, int]: ...
 
     @abstractmethod
-    def recipient_states(self, job_id: int) -> dict[int, str]:
+    async def recipient_states(self, job_id: int) -> dict[int, str]:
         """chat id -> state (tests and small jobs)."""
 
     @abstractmethod
-    def mark_chat_inactive(self, chat_id: int) -> None: ...
+    async def mark_chat_inactive(self, chat_id: int) -> None: ...
 
     # --- statistics
     @abstractmethod
-    def statistics(self, active_since: float, history: int = 10) -> Statistics: ...
+    async def statistics(self, active_since: float, history: int = 10) -> Statistics: ...

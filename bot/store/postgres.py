@@ -1,22 +1,21 @@
 """PostgreSQL store: several bot instances (webhook mode, behind one URL) share one database.
 
-Connections, and what may hold up the event loop:
-- the broadcast lease, migrations and the schema version run on psycopg's asynchronous pool
-  (`psycopg_pool`): a slow query or a reconnect there waits without holding up anyone else, and
-  the lease is renewed on its own connection whatever the transactions are doing;
+Connections: nothing here holds up the event loop, every statement is awaited.
+- the updates' transactions, the broadcast lease, migrations and the schema version run on
+  psycopg's asynchronous pool (`psycopg_pool.AsyncConnectionPool`): each transaction takes a
+  connection of its own for its duration, so a slow query, a row another session holds or a
+  reconnect makes that one transaction wait while every other user's go on, and the lease is
+  renewed on another connection whatever the transactions are doing. A connection found dead at
+  `BEGIN` (the server restarted) is replaced once, the pool's idle ones checked with it.
+  `lock_timeout` (a row held by another session) and `statement_timeout` still bound how long
+  one transaction waits and keeps its connection: that update fails and its sender gets the
+  error handler's apology with the current question, rather than waiting for as long as the
+  other session holds on while the pool runs dry;
 - the update inbox lives on one asynchronous connection of its own: its drain locks are
   session-level advisory locks (`generation` counts the connection's reconnects: the locks go
   with it), and one connection keeps registering an update and draining a user's updates in
   the order they were asked for (an update registered while a drain is under way is seen by
-  its next read);
-- `transaction()` is synchronous inside (the `Transaction` methods are, by design: handlers never
-  await inside one, and a round trip to a nearby PostgreSQL costs about 0.1 ms, less than an
-  executor hop), on one connection guarded by an asyncio lock. Connecting and reconnecting it run
-  in a thread, off the event loop. A statement inside cannot be awaited, so it is bounded:
-  `lock_timeout` (a row held by another session) and `statement_timeout` make a blocked
-  transaction fail fast — that one update fails and its sender gets the error handler's apology
-  with the current question — instead of freezing every user for as long as the other session
-  holds on. (Awaiting each statement would need `Transaction` methods to be coroutines.)
+  its next read).
 
 Across processes the database does the coordinating:
 - per-user ordering: `bot/cluster.py` keeps an inbox of updates (`update_inbox`) that the
@@ -43,7 +42,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store.base import Lease, LeaseLost, Store, Transaction
-from bot.store.sql import SqlTransaction
+from bot.store.sql import SqlStore, SqlTransaction
 
 log = logging.getLogger(__name__)
 
@@ -219,26 +218,35 @@ class _PgTransaction(SqlTransaction):
     SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"  # belt and braces: the lease keeps one sender
     INBOX_NOW = DB_NOW
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.AsyncConnection) -> None:
         super().__init__()
         self._c = conn
 
-    def _x(self, sql: str, params: Iterable[Any] = ()) -> psycopg.Cursor:
-        return self._c.execute(pg_sql(sql), tuple(params))  # type: ignore[arg-type]
+    async def _x(self, sql: str, params: Iterable[Any] = ()) -> int:
+        cur = await self._c.execute(pg_sql(sql), tuple(params))  # type: ignore[arg-type]
+        return cur.rowcount
 
-    def _many(self, sql: str, rows: list[tuple]) -> None:
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        cur = await self._c.execute(pg_sql(sql), tuple(params))  # type: ignore[arg-type]
+        return await cur.fetchone()
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        cur = await self._c.execute(pg_sql(sql), tuple(params))  # type: ignore[arg-type]
+        return await cur.fetchall()
+
+    async def _many(self, sql: str, rows: list[tuple]) -> None:
         if rows:
-            with self._c.cursor() as cur:
-                cur.executemany(pg_sql(sql), rows)  # type: ignore[arg-type]
+            async with self._c.cursor() as cur:
+                await cur.executemany(pg_sql(sql), rows)  # type: ignore[arg-type]
 
     # --- several instances (not part of the SQLite transaction)
-    def check_fence(self, name: str, token: int) -> None:
-        row = self._one("SELECT token FROM leases WHERE name=? FOR SHARE", (name,))
+    async def check_fence(self, name: str, token: int) -> None:
+        row = await self._one("SELECT token FROM leases WHERE name=? FOR SHARE", (name,))
         if row is None or row[0] != token:
             raise LeaseLost(f"lease {name!r}: token {token} is stale")
 
 
-class PostgresStore(Store):
+class PostgresStore(SqlStore, Store):
     """`DATABASE_URL=postgresql://...`; libpq URI parameters apply (e.g.
     `?options=-csearch_path%3Dbot` for a schema, `sslmode=require`)."""
 
@@ -251,47 +259,24 @@ class PostgresStore(Store):
         connect_timeout: float = 5.0,
         lock_timeout_ms: int = 250,
         statement_timeout_ms: int = 2000,
-        pool_size: int = 4,
+        pool_size: int = 8,
     ) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
         self.lock_timeout_ms = lock_timeout_ms
         self.statement_timeout_ms = statement_timeout_ms
         self.pool_size = pool_size
-        self._conn: psycopg.Connection | None = None  # transactions
-        self._lock = asyncio.Lock()
-        self._pool: AsyncConnectionPool | None = None  # everything else
+        self._pool: AsyncConnectionPool | None = None  # transactions, the lease, migrations
         self._lock_conn: psycopg.AsyncConnection | None = None  # drain locks
         self._lock_conn_lock = asyncio.Lock()
         self.generation = 0  # bumped on every (re)connect of the drain-lock connection
-        self.reconnects = 0  # of the transactions' connection
-        self._opened = False
+        self.reconnects = 0  # transactions that found their pooled connection dead
 
     # --- connections
-    def _connect(self) -> psycopg.Connection:
-        """The transactions' connection (run in a thread: connecting may take seconds)."""
-        conn = psycopg.connect(
-            self.url, autocommit=True, connect_timeout=max(1, int(self.connect_timeout))
-        )
-        conn.execute(
-            f"SET TIME ZONE 'UTC'; SET lock_timeout = {int(self.lock_timeout_ms)};"
-            f" SET statement_timeout = {int(self.statement_timeout_ms)}"
-        )
-        return conn
-
-    async def _tx_conn(self) -> psycopg.Connection:
-        if not self._opened:
+    def _require_pool(self) -> AsyncConnectionPool:
+        if self._pool is None:
             raise RuntimeError("store is not open")
-        conn = self._conn
-        if conn is None or conn.closed or conn.broken:
-            if conn is not None:
-                log.warning("PostgreSQL connection lost; reconnecting")
-                with contextlib.suppress(Exception):
-                    conn.close()
-            self._conn = None
-            self._conn = conn = await asyncio.to_thread(self._connect)
-            self.reconnects += 1
-        return conn
+        return self._pool
 
     async def _locks(self) -> psycopg.AsyncConnection:
         """The drain locks' connection; a new one (and generation) if it died."""
@@ -310,34 +295,32 @@ class PostgresStore(Store):
 
     async def _row(self, sql: str, params: tuple = ()) -> tuple | None:
         """One statement on a pooled connection (autocommit)."""
-        if self._pool is None:
-            raise RuntimeError("store is not open")
-        async with self._pool.connection() as conn:
+        async with self._require_pool().connection() as conn:
             cur = await conn.execute(sql, params)  # type: ignore[arg-type]
             return await cur.fetchone() if cur.description else None
 
     async def _execute(self, sql: str, params: tuple = ()) -> int:
-        if self._pool is None:
-            raise RuntimeError("store is not open")
-        async with self._pool.connection() as conn:
+        async with self._require_pool().connection() as conn:
             cur = await conn.execute(sql, params)  # type: ignore[arg-type]
             return cur.rowcount
 
     async def open(self) -> None:
         async def configure(conn: psycopg.AsyncConnection) -> None:
-            await conn.execute("SET TIME ZONE 'UTC'")
+            await conn.execute(
+                f"SET TIME ZONE 'UTC'; SET lock_timeout = {int(self.lock_timeout_ms)};"
+                f" SET statement_timeout = {int(self.statement_timeout_ms)}"
+            )
 
         pool = AsyncConnectionPool(
-            self.url, min_size=1, max_size=self.pool_size, open=False, configure=configure,
+            self.url, min_size=min(2, self.pool_size), max_size=self.pool_size, open=False,
+            configure=configure,
             kwargs={"autocommit": True, "connect_timeout": max(1, int(self.connect_timeout))},
             timeout=max(1.0, self.connect_timeout), name="bot-store",
         )  # fmt: skip
         await pool.open(wait=True, timeout=max(1.0, self.connect_timeout))
         self._pool = pool
-        self._opened = True
         try:
             await self._migrate()
-            await self._tx_conn()
             async with self._lock_conn_lock:
                 await self._locks()
         except BaseException:
@@ -347,6 +330,8 @@ class PostgresStore(Store):
     async def _migrate(self) -> None:
         assert self._pool is not None
         async with self._pool.connection() as conn, conn.transaction():
+            # no timeouts here: instances starting together wait for the first one's migration
+            await conn.execute("SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0")
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -366,11 +351,6 @@ class PostgresStore(Store):
                 )
 
     async def close(self) -> None:
-        self._opened = False
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = None
         if self._lock_conn is not None:
             with contextlib.suppress(Exception):
                 await self._lock_conn.close()
@@ -380,43 +360,45 @@ class PostgresStore(Store):
                 await self._pool.close()
             self._pool = None
 
-    async def _begin(self) -> psycopg.Connection:
-        """BEGIN on a live connection; one reconnect if the old one died since last use."""
-        conn = await self._tx_conn()
-        try:
-            conn.execute("BEGIN")
-        except psycopg.OperationalError:
-            conn = await self._tx_conn()  # broken now: replaced
-            conn.execute("BEGIN")
-        return conn
+    async def _begin(self, pool: AsyncConnectionPool) -> psycopg.AsyncConnection:
+        """A pooled connection with its transaction begun. One found dead (the server restarted
+        or ended it since its last use) is discarded, the pool's idle ones checked, and
+        another taken."""
+        for attempt in (1, 2):
+            conn = await pool.getconn()
+            try:
+                await conn.execute("BEGIN")
+                return conn
+            except psycopg.OperationalError:
+                await pool.putconn(conn)  # broken: the pool discards it
+                if attempt == 2:
+                    raise
+            except BaseException:
+                await pool.putconn(conn)
+                raise
+            log.warning("PostgreSQL connection lost; reconnecting")
+            self.reconnects += 1
+            await pool.check()
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._lock:
-            conn = await self._begin()
+        pool = self._require_pool()
+        conn = await self._begin(pool)
+        try:
             try:
                 yield _PgTransaction(conn)
             except BaseException:
                 with contextlib.suppress(psycopg.Error):
-                    conn.execute("ROLLBACK")
+                    await conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            await conn.execute("COMMIT")
+        finally:
+            await pool.putconn(conn)
 
     async def schema_version(self) -> int:
         row = await self._row("SELECT version FROM schema_version")
         return row[0] if row else 0
-
-    async def forget_user(self, user_id: int) -> None:
-        async with self.transaction() as tx:
-            tx.forget_rows(user_id)  # type: ignore[attr-defined]
-
-    async def purge_sessions(self, older_than_seconds: float) -> int:
-        async with self.transaction() as tx:
-            return tx.purge_idle_sessions(older_than_seconds)  # type: ignore[attr-defined]
-
-    async def count_rows_about(self, user_id: int) -> int:
-        async with self.transaction() as tx:
-            return tx.rows_about(user_id)  # type: ignore[attr-defined]
 
     # --- leases (one broadcast sender across instances), on the pool
     async def acquire_lease(self, name: str, holder: str, ttl: float) -> Lease | None:
@@ -447,8 +429,8 @@ class PostgresStore(Store):
             (lease.name, lease.token),
         )
 
-    def check_fence(self, tx: Transaction, name: str, token: int) -> None:
-        tx.check_fence(name, token)  # type: ignore[attr-defined]
+    async def check_fence(self, tx: Transaction, name: str, token: int) -> None:
+        await tx.check_fence(name, token)  # type: ignore[attr-defined]
 
     async def lease_holder(self, name: str) -> tuple[str, int, float] | None:
         """(holder, token, seconds left by the database's clock) or None (tests, metrics)."""

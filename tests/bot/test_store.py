@@ -37,7 +37,7 @@ def test_committed_write_survives_kill_9(tmp_path):
             s = open_store("sqlite:///{path}")
             await s.open()
             async with s.transaction() as tx:
-                tx.save_session(SessionKey(1, 1), "acknowledged")
+                await tx.save_session(SessionKey(1, 1), "acknowledged")
             os.kill(os.getpid(), signal.SIGKILL)
         asyncio.run(main())
         """

@@ -43,7 +43,7 @@ async def test_register_post_and_ignore_channel_posts(bot_api, tmp_path):
         assert len(emu.sent(news)) == before
 
         async with running.store.transaction() as tx:
-            entries = tx.audit_entries()
+            entries = await tx.audit_entries()
         assert any(e[2] == "post" and e[4] == "ok" for e in entries)
 
         await admin.send("/channel remove @hk_visa_news")

@@ -164,7 +164,7 @@ async def test_removed_and_readded_bot_is_tracked(bot):
 
     async def row():
         async with bot.store.transaction() as tx:
-            return tx.load_chat(group.id)
+            return await tx.load_chat(group.id)
 
     assert (await row()).active is True
     group.remove_bot(by=ann)
@@ -197,9 +197,9 @@ async def test_group_migrated_to_supergroup_keeps_settings_and_sessions(bot):
     new = group.migrate_to_supergroup(by=ann)
     await emu.quiet(0.3)
     async with bot.store.transaction() as tx:
-        moved = tx.load_chat(new.id)
+        moved = await tx.load_chat(new.id)
         assert moved is not None and moved.lang == "zh-hant" and moved.type == "supergroup"
-        assert tx.load_chat(group.id).migrated_to == new.id
+        assert (await tx.load_chat(group.id)).migrated_to == new.id
     await ann.send("/summary", chat=new)
     summary = await emu.wait_for("你的答案", chat_id=new)
     assert "印度" in summary.text

@@ -130,7 +130,7 @@ async def test_the_result_so_far_has_details_and_goes_back_to_the_question(bot):
     await user.press(q1, "India")
     q2 = await next_screen(emu, user)
     async with bot.store.transaction() as tx:
-        stored = tx.load_session(SessionKey(user.id, user.id, 0))
+        stored = await tx.load_session(SessionKey(user.id, user.id, 0))
     answers = fingerprint(Session.from_json(stored.data))
 
     await user.press_data(q2, f"r||{answers}|r|")

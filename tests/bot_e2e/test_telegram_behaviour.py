@@ -110,7 +110,7 @@ async def test_a_group_upgraded_to_a_supergroup_gets_one_intro_and_keeps_its_set
     await emu.quiet(0.5)
     assert _intros(emu, new) == [] and len(_intros(emu, group)) == 1
     async with bot.store.transaction() as tx:
-        moved = tx.load_chat(new.id)
+        moved = await tx.load_chat(new.id)
     assert moved is not None and moved.active and '"quiet":true' in moved.settings.replace(" ", "")
     await ann.send(f"/check@{emu.bot.username}", chat=new)
     question = await emu.wait_for(lambda m: bool(m.buttons), chat_id=new, timeout=10)
@@ -191,8 +191,8 @@ async def test_anonymous_admins_use_settings_and_get_a_private_check_never_a_sha
     await bob.send(f"/help@{name}", chat=group, anonymous=True)  # needs nobody: answered
     await emu.wait_for("How this works", chat_id=group, timeout=10)
     async with bot.store.transaction() as tx:
-        assert tx.load_session(SessionKey(group.id, 1087968824, 0)) is None
-        assert tx.load_user(1087968824) is None
+        assert await tx.load_session(SessionKey(group.id, 1087968824, 0)) is None
+        assert await tx.load_user(1087968824) is None
 
     await bob.start("check")  # the button opens the private chat: Bob's own check
     await past_goal(emu, bob)

@@ -37,7 +37,7 @@ async def seed_subscribers(
 ) -> None:
     async with store.transaction() as tx:
         for u in users:
-            tx.subscribe(u.id, lang, schemes)
+            await tx.subscribe(u.id, lang, schemes)
 
 
 def button_like(message: MessageRecord, prefix: str) -> str:
@@ -71,13 +71,13 @@ async def wait_until(predicate, timeout: float = 20.0, step: float = 0.02) -> No
 
 async def job_status(store, job_id: int) -> str:
     async with store.transaction() as tx:
-        job = tx.load_broadcast(job_id)
+        job = await tx.load_broadcast(job_id)
     return job.status if job else ""
 
 
 async def latest_job(store):
     async with store.transaction() as tx:
-        jobs = tx.broadcasts(limit=1)
+        jobs = await tx.broadcasts(limit=1)
     return jobs[0] if jobs else None
 
 
@@ -92,7 +92,7 @@ async def wait_status(store, statuses: set[str], timeout: float = 30.0):
             counts = {}
             if job is not None:
                 async with store.transaction() as tx:
-                    counts = tx.recipient_counts(job.id)
+                    counts = await tx.recipient_counts(job.id)
             raise AssertionError(f"job {job}, not {statuses}; recipients {counts}")
         await asyncio.sleep(0.05)
 

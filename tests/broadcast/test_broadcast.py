@@ -31,7 +31,7 @@ async def test_exactly_once_under_limits_blocked_users_and_faults(bot_api, tmp_p
         gone = emu.user(started=True)
         await seed_subscribers(bot.store, [*users, gone])
         async with bot.store.transaction() as tx:
-            tx.subscribe(999999999, "en", ("*",))  # an id Telegram does not know
+            await tx.subscribe(999999999, "en", ("*",))  # an id Telegram does not know
         emu.inject("sendMessage", 502, times=15, when=lambda p: p.int("chat_id") != OWNER_ID)
         emu.inject("sendMessage", faults.hang(), times=4,
                    when=lambda p: p.int("chat_id") != OWNER_ID)  # fmt: skip
@@ -58,8 +58,8 @@ async def test_exactly_once_under_limits_blocked_users_and_faults(bot_api, tmp_p
         assert got.text == "Rule change: TTPS list updated"
         assert any(e["type"] == "bold" for e in got.entities)
         async with bot.store.transaction() as tx:
-            states = tx.recipient_states(job.id)
-            chat = tx.load_chat(blocked[0].id)
+            states = await tx.recipient_states(job.id)
+            chat = await tx.load_chat(blocked[0].id)
         assert sum(s == SENT for s in states.values()) == 291
         assert {states[u.id] for u in blocked} == {BLOCKED} and states[gone.id] == BLOCKED
         assert states[999999999] == FAILED
@@ -81,7 +81,7 @@ async def test_non_admin_gets_the_unknown_command_reply(bot_api, tmp_path):
         assert await latest_job(bot.store) is None
         assert emu.delivered_count(mallory) == 6
         async with bot.store.transaction() as tx:
-            assert tx.audit_entries() == []
+            assert await tx.audit_entries() == []
 
 
 async def test_pause_resume_and_cancel(bot_api, tmp_path):
@@ -112,8 +112,8 @@ async def test_pause_resume_and_cancel(bot_api, tmp_path):
         assert paused_at + 10 <= total < 120
         assert all(emu.delivered_count(u) <= 1 for u in users)
         async with bot.store.transaction() as tx:
-            counts = tx.recipient_counts(job.id)
-            actions = [e[2] for e in tx.audit_entries()]
+            counts = await tx.recipient_counts(job.id)
+            actions = [e[2] for e in await tx.audit_entries()]
         assert counts[SENT] == total and counts["pending"] == 120 - total
         assert {"broadcast_confirm", "broadcast_pause", "broadcast_resume",
                 "broadcast_cancel"} <= set(actions)  # fmt: skip
@@ -132,9 +132,9 @@ async def test_audiences_change_the_recipients(bot_api, tmp_path):
         await seed_subscribers(bot.store, ttps, schemes=("TTPS",))
         matched = '{"statuses": {"QMAS": "match", "TTPS:A": "no_match"}}'
         async with bot.store.transaction() as tx:
-            tx.save_last_result(en[0].id, matched)
-            tx.save_last_result(ttps[0].id, matched)
-            tx.save_last_result(emu.user().id, matched)  # not a subscriber: never messaged
+            await tx.save_last_result(en[0].id, matched)
+            await tx.save_last_result(ttps[0].id, matched)
+            await tx.save_last_result(emu.user().id, matched)  # not a subscriber: never messaged
 
         preview = await prepare(emu, owner)
         assert "All subscribers</b> — 9 recipients" in preview.html
@@ -169,9 +169,9 @@ async def test_groups_and_channels_audiences(bot_api, tmp_path):
         channel.add_bot(as_admin=True)
         left = emu.group("Old chat")
         async with bot.store.transaction() as tx:
-            tx.save_chat(StoredChat(group.id, "supergroup", "Visa chat"))
-            tx.save_chat(StoredChat(left.id, "group", "Old chat", active=False))
-            tx.save_chat(StoredChat(channel.id, "channel", "News", registered=True))
+            await tx.save_chat(StoredChat(group.id, "supergroup", "Visa chat"))
+            await tx.save_chat(StoredChat(left.id, "group", "Old chat", active=False))
+            await tx.save_chat(StoredChat(channel.id, "channel", "News", registered=True))
         preview = await prepare(emu, owner)
         await press_like(owner, preview, "Groups")
         screen = await emu.wait_for("Audience: Groups — 1 recipients", chat_id=owner)
@@ -220,7 +220,7 @@ async def test_scheduled_broadcast_waits(bot_api, tmp_path):
         await asyncio.sleep(0.3)
         assert all(emu.delivered_count(u) == 0 for u in users)
         async with bot.store.transaction() as tx:  # time passes
-            tx.update_broadcast(job.id, scheduled_at=1.0)
+            await tx.update_broadcast(job.id, scheduled_at=1.0)
         bot.app.bot_data["broadcast_sender"].wake()
         await wait_status(bot.store, {DONE})
         assert all(emu.delivered_count(u) == 1 for u in users)
@@ -247,7 +247,7 @@ async def test_admins_stats_and_export(bot_api, tmp_path):
         await helper.send("/stats")
         await emu.wait_for("I don't know that command", chat_id=helper)
         async with bot.store.transaction() as tx:
-            log = [(e[1], e[2], e[4]) for e in tx.audit_entries()]
+            log = [(e[1], e[2], e[4]) for e in await tx.audit_entries()]
         assert (helper.id, "admin_add", "denied") in log
         assert (OWNER_ID, "admin_add", "added") in log and (helper.id, "export", "ok") in log
 
@@ -260,12 +260,12 @@ async def test_uncertain_recipients_are_resent_only_when_the_admin_asks(bot_api,
         users = [emu.user(started=True) for _ in range(5)]
         await seed_subscribers(bot.store, users)
         async with bot.store.transaction() as tx:  # as a crashed process would leave it
-            job_id = tx.create_broadcast(OWNER_ID, OWNER_ID, kind="text", text="Update")
-            tx.fill_recipients(job_id, "all", -(2**62), 100)
-            tx.update_broadcast(job_id, filled=True, status=PAUSED)
-            claimed = tx.claim_recipients(job_id, 2)
-            assert tx.recover_sending() == 2
-            assert tx.recipient_counts(job_id) == {"pending": 3, UNCERTAIN: 2}
+            job_id = await tx.create_broadcast(OWNER_ID, OWNER_ID, kind="text", text="Update")
+            await tx.fill_recipients(job_id, "all", -(2**62), 100)
+            await tx.update_broadcast(job_id, filled=True, status=PAUSED)
+            claimed = await tx.claim_recipients(job_id, 2)
+            assert await tx.recover_sending() == 2
+            assert await tx.recipient_counts(job_id) == {"pending": 3, UNCERTAIN: 2}
         await owner.send("/broadcast resume")
         await wait_status(bot.store, {DONE})
         uncertain = {r.chat_id for r in claimed}
@@ -279,8 +279,9 @@ async def test_uncertain_recipients_are_resent_only_when_the_admin_asks(bot_api,
         await wait_until(lambda: all(emu.delivered_count(u) == 1 for u in users))
         job = await wait_status(bot.store, {DONE})
         async with bot.store.transaction() as tx:
-            assert tx.recipient_counts(job.id) == {SENT: 5}
-            assert ("broadcast_resend", "resending") in [(e[2], e[4]) for e in tx.audit_entries()]
+            assert await tx.recipient_counts(job.id) == {SENT: 5}
+            entries = await tx.audit_entries()
+            assert ("broadcast_resend", "resending") in [(e[2], e[4]) for e in entries]
 
 
 async def test_a_groups_broadcast_and_replies_there_share_the_groups_limit(bot_api, tmp_path):
@@ -303,7 +304,7 @@ async def test_a_groups_broadcast_and_replies_there_share_the_groups_limit(bot_a
         group.add_bot(by=people[0])
         await emu.wait_for("I check which Hong Kong", chat_id=group)
         async with bot.store.transaction() as tx:
-            tx.save_chat(StoredChat(group.id, "supergroup", "Busy"))
+            await tx.save_chat(StoredChat(group.id, "supergroup", "Busy"))
         preview = await prepare(emu, owner)
         await press_like(owner, preview, "Groups")
         screen = await emu.wait_for("Audience: Groups — 1 recipients", chat_id=owner)

@@ -77,7 +77,7 @@ async def test_sigkill_mid_broadcast_then_restart(bot_api, tmp_path):
     await store.open()
     async with store.transaction() as tx:
         for u in users:
-            tx.subscribe(u.id, "en", ("*",))
+            await tx.subscribe(u.id, "en", ("*",))
     await store.close()
     owner = emu.user(id=OWNER_ID, first_name="Olive", language_code="en")
 

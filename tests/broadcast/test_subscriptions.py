@@ -21,8 +21,8 @@ async def test_subscribe_variants(bot_api, tmp_path):
         await ann.send("/subscribe")
         await emu.wait_for("任何計劃的規則有變時", chat_id=ann)
         async with bot.store.transaction() as tx:
-            assert tx.subscription(ann.id) == ["*"]
-            assert tx.audience_count("lang:zh-hant") == 1  # the language is kept
+            assert await tx.subscription(ann.id) == ["*"]
+            assert await tx.audience_count("lang:zh-hant") == 1  # the language is kept
         await ann.send("/unsubscribe")
         await emu.wait_for("已取消訂閱", chat_id=ann)
 
@@ -36,15 +36,15 @@ async def test_subscribe_variants(bot_api, tmp_path):
         await bob.send("/unsubscribe TTPS")
         await emu.wait_for("QMAS.", chat_id=bob)
         async with bot.store.transaction() as tx:
-            assert tx.subscription(bob.id) == ["QMAS"]
-            assert tx.audience_count("scheme:QMAS") == 1
-            assert tx.audience_count("scheme:TTPS") == 0
-            assert tx.subscription(ann.id) == []
+            assert await tx.subscription(bob.id) == ["QMAS"]
+            assert await tx.audience_count("scheme:QMAS") == 1
+            assert await tx.audience_count("scheme:TTPS") == 0
+            assert await tx.subscription(ann.id) == []
         await bob.send("/subscribe")
         await emu.wait_for("any scheme", chat_id=bob)
         async with bot.store.transaction() as tx:
-            assert tx.subscription(bob.id) == ["*"]
-            assert tx.audience_count("scheme:TTPS") == 1
+            assert await tx.subscription(bob.id) == ["*"]
+            assert await tx.audience_count("scheme:TTPS") == 1
 
 
 async def test_button_after_a_result_subscribes_to_its_schemes(bot_api, tmp_path):
@@ -57,8 +57,8 @@ async def test_button_after_a_result_subscribes_to_its_schemes(bot_api, tmp_path
         await press_like(kim, last, "Tell me when the rules")
         await emu.wait_for("Subscribed", chat_id=kim)
         async with bot.store.transaction() as tx:
-            schemes = tx.subscription(kim.id)
-            user = tx.load_user(kim.id)
+            schemes = await tx.subscription(kim.id)
+            user = await tx.load_user(kim.id)
         assert schemes
         import json
 
@@ -76,7 +76,7 @@ async def test_unsubscribe_and_forget_remove_from_every_audience(bot_api, tmp_pa
         await fay.send("/subscribe TTPS")
         await emu.wait_for("these schemes change", chat_id=fay)
         async with bot.store.transaction() as tx:
-            tx.save_last_result(fay.id, '{"statuses": {"TTPS:A": "match"}}')
+            await tx.save_last_result(fay.id, '{"statuses": {"TTPS:A": "match"}}')
         await seed_subscribers(bot.store, others)
 
         preview = await prepare(emu, owner)
@@ -91,9 +91,9 @@ async def test_unsubscribe_and_forget_remove_from_every_audience(bot_api, tmp_pa
         assert await rows_about(bot.db_url, fay.id) == 0
         async with bot.store.transaction() as tx:
             for audience in ("all", "scheme:TTPS", "match:TTPS", "lang:en"):
-                assert tx.audience_count(audience) == (0 if audience == "match:TTPS" else 3)
-            assert tx.recipient_counts(job.id)[SENT] == 4  # the history keeps its counts
-            assert fay.id not in tx.recipient_states(job.id)
+                assert await tx.audience_count(audience) == (0 if audience == "match:TTPS" else 3)
+            assert (await tx.recipient_counts(job.id))[SENT] == 4  # the history keeps its counts
+            assert fay.id not in await tx.recipient_states(job.id)
 
         # unsubscribing while a broadcast waits: skipped, never messaged
         preview = await prepare(emu, owner, "/broadcast second")
@@ -104,13 +104,13 @@ async def test_unsubscribe_and_forget_remove_from_every_audience(bot_api, tmp_pa
         await press_like(owner, screen, "✅ Schedule for 3")
         job2 = await wait_status(bot.store, {"scheduled"})
         async with bot.store.transaction() as tx:  # fill now, as the sender would
-            tx.fill_recipients(job2.id, job2.audience, job2.fill_cursor, 100)
-            tx.update_broadcast(job2.id, filled=True)
+            await tx.fill_recipients(job2.id, job2.audience, job2.fill_cursor, 100)
+            await tx.update_broadcast(job2.id, filled=True)
         await others[0].send("/unsubscribe")
         await emu.wait_for("Unsubscribed", chat_id=others[0])
         async with bot.store.transaction() as tx:
-            assert tx.recipient_states(job2.id)[others[0].id] == SKIPPED
-            tx.update_broadcast(job2.id, scheduled_at=1.0)
+            assert (await tx.recipient_states(job2.id))[others[0].id] == SKIPPED
+            await tx.update_broadcast(job2.id, scheduled_at=1.0)
         bot.app.bot_data["broadcast_sender"].wake()
         await wait_status(bot.store, {DONE})
         assert emu.delivered_count(others[0]) == 2  # first broadcast + the /unsubscribe reply

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+
+import psycopg
 from collections import defaultdict
 
 from bot.store import SessionKey
@@ -57,12 +59,12 @@ async def test_one_users_updates_at_both_instances_keep_every_answer_in_order(bo
     try:
         async with store.transaction() as tx:
             for user in users:
-                stored = tx.load_session(SessionKey(user.id, user.id))
+                stored = await tx.load_session(SessionKey(user.id, user.id))
                 assert stored is not None
                 assert Session.from_json(stored.data).answers == want, user.id
         # each update ran exactly once: all marked done, none left pending
         async with store.transaction() as tx:
-            pending, done = tx._one(  # type: ignore[attr-defined]
+            pending, done = await tx._one(  # type: ignore[attr-defined]
                 "SELECT COUNT(*) FILTER (WHERE done_at IS NULL),"
                 " COUNT(*) FILTER (WHERE done_at IS NOT NULL) FROM update_inbox"
             )
@@ -113,10 +115,21 @@ async def test_healthz_says_503_when_the_database_is_unreachable(bot_api, pg_url
         from tests.instances.conftest import running_stores
 
         (pg,) = running_stores()
-        url, pg.url = pg.url, "postgresql://postgres@127.0.0.1:1/none"
-        pg._conn.close()  # the database goes away; reconnecting fails
-        response = await a.get("/healthz")
+        pool = pg._pool
+        url, pool.conninfo = pool.conninfo, "postgresql://postgres@127.0.0.1:1/none"
+        await asyncio.sleep(0.5)  # a connection being opened with the old address is opened
+        with psycopg.connect(url, autocommit=True) as admin:  # the database goes away
+            admin.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        response = await a.get("/healthz")  # its connections are dead; reconnecting fails
         assert response.status_code == 503
         assert response.json() == {"ok": False, "database": False}
-        pg.url = url  # it comes back
-        assert (await a.get("/healthz")).status_code == 200
+        pool.conninfo = url  # it comes back
+        for _ in range(40):
+            if (await a.get("/healthz")).status_code == 200:
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise AssertionError("healthz did not recover")

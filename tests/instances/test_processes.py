@@ -79,9 +79,9 @@ async def test_lease_holder_killed_or_paused_broadcast_finished_by_the_other_onc
     try:
         async with store.transaction() as tx:
             for user in users:
-                tx.subscribe(user.id, "en", (ALL_SCHEMES,))
-            job = tx.create_broadcast(1, 1, kind="text", text="Rule change: <b>TTPS</b>")
-            tx.update_broadcast(job, status=RUNNING)
+                await tx.subscribe(user.id, "en", (ALL_SCHEMES,))
+            job = await tx.create_broadcast(1, 1, kind="text", text="Rule change: <b>TTPS</b>")
+            await tx.update_broadcast(job, status=RUNNING)
 
         extra = {"BROADCAST_LEASE_SECONDS": "1.5", "BROADCAST_RATE_PER_SECOND": "40"}
         ports = [free_port(), free_port()]
@@ -124,7 +124,7 @@ async def test_lease_holder_killed_or_paused_broadcast_finished_by_the_other_onc
         survivor_port = ports[list(procs).index(survivor_pid)]
         for _ in range(600):  # the other instance takes over and finishes
             async with store.transaction() as tx:
-                status = tx.load_broadcast(job).status
+                status = (await tx.load_broadcast(job)).status
             if status == DONE:
                 break
             await asyncio.sleep(0.05)
@@ -134,8 +134,8 @@ async def test_lease_holder_killed_or_paused_broadcast_finished_by_the_other_onc
         assert int(new_holder[0].split(":")[1]) == survivor_pid
 
         async with store.transaction() as tx:
-            states = tx.recipient_states(job)
-            counts = tx.recipient_counts(job)
+            states = await tx.recipient_states(job)
+            counts = await tx.recipient_counts(job)
         assert counts.get(PENDING, 0) == 0 and counts.get(SENDING, 0) == 0
         assert set(counts) <= {SENT, UNCERTAIN}
         assert delivered() > at_kill  # the survivor sent the rest

@@ -21,33 +21,39 @@ async def pg(pg_url):
     await s.close()
 
 
-def _backend_pid(store: PostgresStore) -> int:
-    return store._conn.info.backend_pid  # type: ignore[union-attr]
+def _end_every_other_session(pg_server: str) -> int:
+    """As a server restart does: every other connection to this database is closed."""
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return len(rows)
 
 
 async def test_a_dropped_connection_is_replaced(pg, pg_server):
     async with pg.transaction() as tx:
-        tx.save_session(SessionKey(1, 1), "before")
-    with psycopg.connect(pg_server, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (_backend_pid(pg),))
+        await tx.save_session(SessionKey(1, 1), "before")
+    assert _end_every_other_session(pg_server) >= 2  # the pool's and the inbox's
     reconnects = pg.reconnects
     async with pg.transaction() as tx:  # reconnects
-        assert tx.load_session(SessionKey(1, 1)).data == "before"
-        tx.save_session(SessionKey(1, 1), "after")
+        assert (await tx.load_session(SessionKey(1, 1))).data == "before"
+        await tx.save_session(SessionKey(1, 1), "after")
     assert pg.reconnects == reconnects + 1
     async with pg.transaction() as tx:
-        assert tx.load_session(SessionKey(1, 1)).data == "after"
+        assert (await tx.load_session(SessionKey(1, 1))).data == "after"
 
 
 async def test_a_connection_lost_mid_transaction_fails_that_update_only(pg, pg_server):
     with pytest.raises(psycopg.OperationalError):
         async with pg.transaction() as tx:
-            tx.save_session(SessionKey(2, 2), "lost")
+            await tx.save_session(SessionKey(2, 2), "lost")
+            (pid,) = await tx._one("SELECT pg_backend_pid()")  # type: ignore[attr-defined]
             with psycopg.connect(pg_server, autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", (_backend_pid(pg),))
-            tx.load_session(SessionKey(2, 2))
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            await tx.load_session(SessionKey(2, 2))
     async with pg.transaction() as tx:
-        assert tx.load_session(SessionKey(2, 2)) is None
+        assert await tx.load_session(SessionKey(2, 2)) is None
 
 
 async def test_instances_starting_together_migrate_once(pg_url):
@@ -63,7 +69,7 @@ async def test_instances_starting_together_migrate_once(pg_url):
 
 async def test_newer_schema_than_code_is_refused(pg, pg_url):
     async with pg.transaction() as tx:
-        tx._x("UPDATE schema_version SET version = 999")  # type: ignore[attr-defined]
+        await tx._x("UPDATE schema_version SET version = 999")  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError, match="newer"):
         await open_store(pg_url).open()
 
@@ -109,17 +115,25 @@ async def test_drain_lock_is_exclusive_between_instances_and_freed_by_a_dead_one
 
 
 async def test_a_connection_blocked_for_ten_seconds_freezes_no_one_else(pg, pg_url):
-    """Another session holds a user's row for 10 s and one pooled connection sleeps as long:
-    that user's update fails fast, every other user's transactions go on, the event loop is
-    never held up for long, and the broadcast lease keeps being renewed."""
+    """Another session holds a user's row for 10 s and one transaction's statement runs as long
+    on the server (a stalled connection of the store's own pool): that user's update fails
+    fast, every other user's transactions go on, the event loop is never held up for long (a
+    statement on the event loop would freeze it for the 10 s), and the broadcast lease keeps
+    being renewed."""
     blocked = SessionKey(1, 1)
     async with pg.transaction() as tx:
-        tx.save_session(blocked, "mine")
+        await tx.save_session(blocked, "mine")
     other = await psycopg.AsyncConnection.connect(pg_url)
     await other.execute(
         "SELECT data FROM sessions WHERE chat_id=1 AND user_id=1 FOR UPDATE"
     )  # held until rollback, 10 s from now
-    sleeper = asyncio.create_task(pg._row("SELECT pg_sleep(10)"))  # a slow query on the pool
+
+    async def stalled_transaction() -> None:
+        async with pg.transaction() as tx:
+            await tx._x("SET LOCAL statement_timeout = 0")  # type: ignore[attr-defined]
+            await tx._one("SELECT pg_sleep(10)")  # type: ignore[attr-defined]
+
+    sleeper = asyncio.create_task(stalled_transaction())
     lease = await pg.acquire_lease("broadcast", "me", ttl=2.0)
     assert lease is not None
     loop = asyncio.get_running_loop()
@@ -138,14 +152,14 @@ async def test_a_connection_blocked_for_ten_seconds_freezes_no_one_else(pg, pg_u
         started = loop.time()
         with pytest.raises(psycopg.errors.LockNotAvailable):
             async with pg.transaction() as tx:
-                tx.save_session(blocked, "waits for the row")
+                await tx.save_session(blocked, "waits for the row")
         failed_fast.append(loop.time() - started)
 
     async def other_users() -> None:
         nonlocal answered
         for i in range(2, 1000):
             async with pg.transaction() as tx:
-                tx.save_session(SessionKey(i, i), "answered")
+                await tx.save_session(SessionKey(i, i), "answered")
             answered += 1
             await asyncio.sleep(0.02)
 
@@ -173,3 +187,60 @@ async def test_a_connection_blocked_for_ten_seconds_freezes_no_one_else(pg, pg_u
     assert answered > 100  # others were served the whole time
     assert renewed >= 15 and (await pg.lease_holder("broadcast"))[0] == "me"
     assert stall < 0.5, stall
+
+
+async def test_a_statement_waiting_on_a_lock_waits_without_holding_up_the_loop(pg_url):
+    """With no lock timeout at all, a transaction waits as long as another session holds its
+    row (3 s here) and then goes on; meanwhile the event loop runs: other users' transactions
+    complete and the loop is never blocked for long."""
+    store = PostgresStore(pg_url, lock_timeout_ms=0, statement_timeout_ms=0)
+    await store.open()
+    try:
+        key = SessionKey(1, 1)
+        async with store.transaction() as tx:
+            await tx.save_session(key, "mine")
+        other = await psycopg.AsyncConnection.connect(pg_url)
+        await other.execute("SELECT data FROM sessions WHERE chat_id=1 AND user_id=1 FOR UPDATE")
+        loop = asyncio.get_running_loop()
+        stall, answered = 0.0, 0
+
+        async def ticker() -> None:
+            nonlocal stall
+            while True:
+                before = loop.time()
+                await asyncio.sleep(0.01)
+                stall = max(stall, loop.time() - before - 0.01)
+
+        async def waiting_user() -> float:
+            started = loop.time()
+            async with store.transaction() as tx:
+                await tx.save_session(key, "after the wait")
+            return loop.time() - started
+
+        async def other_users() -> None:
+            nonlocal answered
+            for i in range(2, 10_000):
+                async with store.transaction() as tx:
+                    await tx.save_session(SessionKey(i, i), "answered")
+                answered += 1
+                await asyncio.sleep(0.01)
+
+        tasks = [asyncio.create_task(c()) for c in (ticker, other_users)]
+        waiting = asyncio.create_task(waiting_user())
+        try:
+            await asyncio.sleep(3.0)
+            assert not waiting.done()  # still waiting for the row
+            during = answered
+            await other.rollback()  # the other session lets go
+            waited = await asyncio.wait_for(waiting, 5.0)
+        finally:
+            for t in tasks:
+                t.cancel()
+            await other.close()
+        assert waited >= 3.0
+        assert during > 50, during  # others were served while it waited
+        assert stall < 0.5, stall
+        async with store.transaction() as tx:
+            assert (await tx.load_session(key)).data == "after the wait"
+    finally:
+        await store.close()
