@@ -532,9 +532,3 @@ class PostgresStore(SqlStore, Store):
             )
             rows = await cur.fetchall()
         return [int(r[0]) for r in rows]
-
-    async def inbox_purge(self, older_than: float) -> int:
-        """Forget processed updates older than that (they only served to spot resends)."""
-        return await self._execute(
-            f"DELETE FROM update_inbox WHERE done_at < {DB_NOW} - %s", (older_than,)
-        )

@@ -579,3 +579,10 @@ class SqlStore:
     async def count_rows_about(self, user_id: int) -> int:
         async with self.transaction() as tx:
             return await tx.rows_about(user_id)
+
+    async def inbox_purge(self, older_than: float) -> int:
+        """Forget processed updates older than that (they only served to spot resends)."""
+        async with self.transaction() as tx:
+            return await tx._x(
+                f"DELETE FROM update_inbox WHERE done_at < {tx.INBOX_NOW} - ?", (older_than,)
+            )

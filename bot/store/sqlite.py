@@ -285,13 +285,6 @@ class SqliteInbox:
         ).fetchall()
         return [r[0] for r in rows]
 
-    async def inbox_purge(self, older_than: float) -> int:
-        """Forget processed updates older than that (they only served to spot resends)."""
-        async with self._lock:
-            return self._inbox_db().execute(
-                "DELETE FROM update_inbox WHERE done_at < ?", (time.time() - older_than,)
-            ).rowcount
-
 
 class SqliteStore(SqliteInbox, SqlStore, Store):
     def __init__(self, path: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import defaultdict
 
 import psycopg
-from collections import defaultdict
 
 from bot.store import SessionKey
 from dialogs import Session
