@@ -22,8 +22,8 @@ Per-user ordering across instances — `UpdateInbox`:
 
   Why a session-level lock held across the handler's awaits and not a lock per transaction:
   ordering needs the whole update (read the session, reply, commit) to be exclusive, and the
-  handlers' transactions stay as they are (synchronous, nothing awaited inside). The drain lock
-  uses its own key space (`drain_lock_key`), so nothing else ever waits on it synchronously.
+  handlers' transactions stay short (nothing but their own statements awaited inside). The
+  drain lock uses its own key space (`drain_lock_key`), so nothing else ever waits on it.
 
   Exactly once: an update marked done is never run again. One killed in the middle of its
   handler (after its answer was committed, before it was marked done) runs again after the
