@@ -3,7 +3,8 @@
 Reads one answer per line from standard input (a tty or a pipe) and writes plain text. Choices
 are numbered; type a number, or type the answer itself (an amount, a date, a country or
 university name). The result is the Telegram bot's (one renderer, `bot.views.result`), with its
-buttons numbered: a scheme's details, why the others do not fit. Commands are Telegram's, with or
+buttons numbered: a scheme's details, why the others do not fit, a comparison of the schemes
+that fit. Commands are Telegram's, with or
 without the slash and in every language: back, summary, change N, result, restart (after a
 confirmation), language, schemes, help, quit.
 """
@@ -16,14 +17,18 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from typing import TextIO
 
 from bot.settings import Settings
 from bot.texts import LANGUAGE_NAMES, t
 from bot.views import Action, Line, View
+from bot.views.compare import comparison_view
 from bot.views.result import details_view, result_view, why_not_view
 from bot.views.session import result_input
 from dialogs import Button, QuestionFlow, Session, Step
+from rules.compare import compare_schemes
 from rules.i18n import LANGS, normalise_lang, parse_lang
 from rules.profile import today_in_hong_kong
 
@@ -110,8 +115,11 @@ class TerminalChat:
         else:
             self._show_view(result_view(self._input()))
 
+    def _today(self) -> date:
+        return self.flow.as_of or today_in_hong_kong()
+
     def _input(self):
-        return result_input(self.flow, self.session, today=self.flow.as_of or today_in_hong_kong())
+        return result_input(self.flow, self.session, today=self._today())
 
     def _numbered(
         self, buttons: tuple[Button, ...], selected: str | None = None, letters: bool = False
@@ -175,6 +183,10 @@ class TerminalChat:
                 self._show_view(view)
         elif action.kind == "why_not":
             self._show_view(why_not_view(self._input()))
+        elif action.kind == "compare":
+            comparison = compare_schemes(tuple(action.arg.split()), self._today(), self.lang)
+            back = Action(text_of("btn_back_to_result", self.lang), "result")
+            self._show_view(replace(comparison_view(comparison), rows=((back,),)))
         elif action.kind == "result":
             self._show_view(result_view(self._input()))
         elif action.kind == "summary":

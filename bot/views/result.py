@@ -20,12 +20,14 @@ from datetime import date
 
 from bot.texts import messages
 from bot.views import Action, Line, Span, View, line
+from rules.cards import scheme_cards
 from rules.gaps import Gap, result_key
 from rules.i18n import Lang
 from rules.results import Evaluation, SchemeResult
 
 MAX_POSSIBLE = 3
 DETAILS_PER_ROW = 3
+COMPARE_AT_MOST = 3  # what /compare takes
 # Within reach: an amount at most this far below its threshold, years at most this short.
 AMOUNT_REACH = 0.25
 YEARS_REACH = 1.0
@@ -312,6 +314,9 @@ def result_view(inp: ResultInput) -> View:
         blocks.append(tuple(alt))
     blocks += _footer(inp)
     rows = _details_rows([*s.matches, *s.possible, *s.near], lang)
+    compare = compare_action([*s.matches, *s.possible], lang)
+    if compare is not None:
+        rows.append((compare,))
     if s.not_fit or s.more_possible:
         rows.append((Action(tx("btn_why_not", lang), "why_not"),))
     if inp.provisional:  # the questions go on from where they were
@@ -320,6 +325,17 @@ def result_view(inp: ResultInput) -> View:
         (Action(tx("btn_summary", lang), "summary"), Action(tx("btn_restart", lang), "restart"))
     )
     return View(tuple(blocks), tuple(rows), tuple(settle))
+
+
+def compare_action(results: list[SchemeResult], lang: Lang) -> Action | None:
+    """"Compare" for the first two or three schemes shown as fitting or possible (a scheme's
+    categories count once); None when fewer than two are shown. The arg: their ids, spaced."""
+    schemes = list(dict.fromkeys(r.scheme for r in results))[:COMPARE_AT_MOST]
+    if len(schemes) < 2:
+        return None
+    names = {card.scheme: card.short_name for card in scheme_cards(lang)}
+    label = tx("btn_compare_result", lang, names=" · ".join(names[s] for s in schemes))
+    return Action(label, "compare", " ".join(schemes))
 
 
 def _alternative(text: str, lang: Lang) -> Line:
