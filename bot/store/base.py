@@ -116,7 +116,6 @@ class Transaction(BroadcastTransaction, ABC):
         """The question the message `message_id` of this session answered, if it did."""
         raise NotImplementedError
 
-
     # Resume codes (issue 14): one per user; only a hash of the code is kept.
     @abstractmethod
     async def save_resume_code(

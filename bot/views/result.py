@@ -328,12 +328,13 @@ def result_view(inp: ResultInput) -> View:
 
 
 def compare_action(results: list[SchemeResult], lang: Lang) -> Action | None:
-    """"Compare" for the first two or three schemes shown as fitting or possible (a scheme's
-    categories count once); None when fewer than two are shown. The arg: their ids, spaced."""
-    schemes = list(dict.fromkeys(r.scheme for r in results))[:COMPARE_AT_MOST]
+    """A "Compare" button for the first two or three schemes shown as fitting or possible (a
+    scheme's categories count once); None when fewer than two. Its arg: their ids, spaced."""
+    names = {c.scheme: c.short_name for c in scheme_cards(lang)}
+    schemes = [s for s in dict.fromkeys(r.scheme for r in results) if s in names]
+    schemes = schemes[:COMPARE_AT_MOST]
     if len(schemes) < 2:
         return None
-    names = {card.scheme: card.short_name for card in scheme_cards(lang)}
     label = tx("btn_compare_result", lang, names=" · ".join(names[s] for s in schemes))
     return Action(label, "compare", " ".join(schemes))
 
