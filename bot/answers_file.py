@@ -24,9 +24,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from dialogs import QuestionFlow, Session
-from rules.profile import Profile
+from rules.profile import Profile, today_in_hong_kong
 
 MAX_FILE_BYTES = 16 * 1024  # a full profile is under 2 KB
+EARLIEST_DATE = date(1940, 1, 1)  # the questionnaire's earliest date
 MAX_STEPS = 200  # more than there are questions: a replay always ends
 FILE_NAME = "my-answers.json"
 
@@ -110,7 +111,7 @@ def _holders(questions: dict[str, dict[str, Any]]) -> dict[str, _Holder]:
     return out
 
 
-def _holds(holder: _Holder, value: Any) -> bool:
+def _holds(holder: _Holder, value: Any, today: date) -> bool:
     """Whether the question could have given this value (null: where it has "don't know")."""
     q = holder.question
     if holder.line is not None:
@@ -123,15 +124,17 @@ def _holds(holder: _Holder, value: Any) -> bool:
     if q["kind"] == "number":
         low, high = q.get("min"), q.get("max")
         return (low is None or value >= low) and (high is None or value <= high)
-    return True  # dates and text: the flow checks them when it reaches them
+    if q["kind"] == "date":  # as the questionnaire takes a date: not before 1940, not ahead
+        return EARLIEST_DATE.isoformat() <= value <= today.isoformat()
+    return True
 
 
-def _check_values(data: dict[str, Any], holders: dict[str, _Holder]) -> None:
+def _check_values(data: dict[str, Any], holders: dict[str, _Holder], today: date) -> None:
     for field, value in data.items():
         if field == "as_of":
             continue
         holder = holders.get(field)
-        if holder is None or not _holds(holder, value):
+        if holder is None or not _holds(holder, value, today):
             raise AnswersRefused("myanswers_bad_value", field=field)
 
 
@@ -173,7 +176,7 @@ def restore(flow: QuestionFlow, lang: str, data: dict[str, Any]) -> Session:
     answer (or at the result). Raises `AnswersRefused` when a value is one no question of the
     flow can hold, or the file answers nothing."""
     questions = _questions(flow)
-    _check_values(data, _holders(questions))
+    _check_values(data, _holders(questions), flow.as_of or today_in_hong_kong())
     session = flow.new_session(lang)
     answered = False
     for _ in range(MAX_STEPS):

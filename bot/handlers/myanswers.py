@@ -159,16 +159,25 @@ async def answers_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         raw = bytes(await file.download_as_bytearray())
         data = read_document(raw)
     except AnswersRefused as refused:
-        await send_screen(update, context, _refusal(refused, lang))
+        await _refuse(update, context, _refusal(refused, lang))
         return
     except BadRequest as exc:  # "file is too big" (over the Bot API's 20 MB)
         log.info("answers file not downloaded", extra={"fields": {"error": str(exc)[:80]}})
         refused = AnswersRefused("myanswers_too_big", size=f"{MAX_FILE_BYTES // 1024} KB")
-        await send_screen(update, context, _refusal(refused, lang))
+        await _refuse(update, context, _refusal(refused, lang))
         return
     refusal = await _restore_here(update, context, data, lang)
     if refusal is not None:
-        await send_screen(update, context, refusal)
+        await _refuse(update, context, refusal)
+
+
+async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, refusal: Screen) -> None:
+    """Say why, then show the question (or result) the person was at, unchanged."""
+    await send_screen(update, context, refusal)
+    svc = services(context)
+    async with svc.store.transaction() as tx:
+        session, _ = load_session(tx, svc.flow, session_key(update), update)
+    await show_step(update, context, session)
 
 
 @logged("resume")
