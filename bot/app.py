@@ -202,6 +202,8 @@ async def _purge_loop(svc: Services) -> None:
             removed = await svc.store.purge_sessions(svc.settings.session_retention_days * 86400)
             if removed:
                 log.info("purged sessions", extra={"fields": {"removed": removed}})
+            async with svc.store.transaction() as tx:  # resume codes past their last day
+                await tx.delete_expired_resume_codes(svc.settings.today().isoformat())
         except Exception:
             log.exception("session purge failed")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
