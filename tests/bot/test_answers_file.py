@@ -76,7 +76,9 @@ def test_not_sure_is_kept_as_null_and_not_asked_again():
         session = FLOW.answer(session, **how).session
     education = FLOW.step(session)
     assert education.state == "education"
-    unknown = next(b.key for b in education.buttons if FLOW.option_value("education", b.key) is None)
+    unknown = next(
+        b.key for b in education.buttons if FLOW.option_value("education", b.key) is None
+    )
     session = FLOW.answer(session, key=unknown).session
     document = answers_document(FLOW, session, AS_OF)
     assert document["education"] is None
@@ -162,7 +164,7 @@ def test_the_terminal_chat_restores_a_pasted_file_and_refuses_a_bad_one():
     text = "\n".join(out)
     assert 'a field no question asks about: "colour"' in text
     assert "Nothing has changed" in text and chat.session.answers == before
-    assert out[-1] == FLOW.step(chat.session).prompt  # the age question, asked again
+    assert FLOW.step(chat.session).prompt in out[-3:]  # the age question, asked again
     # a good one, pasted over several lines as /myanswers writes it
     session = _random_walk(3)
     document = answers_document(FLOW, session, AS_OF)
