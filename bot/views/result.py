@@ -28,6 +28,7 @@ from rules.results import Evaluation, SchemeResult
 MAX_POSSIBLE = 3
 DETAILS_PER_ROW = 3
 COMPARE_AT_MOST = 3  # what /compare takes
+COMPARE_LABEL_CHARS = 32  # a longer Compare label names no schemes
 # Within reach: an amount at most this far below its threshold, years at most this short.
 AMOUNT_REACH = 0.25
 YEARS_REACH = 1.0
@@ -336,6 +337,8 @@ def compare_action(results: list[SchemeResult], lang: Lang) -> Action | None:
     if len(schemes) < 2:
         return None
     label = tx("btn_compare_result", lang, names=" · ".join(names[s] for s in schemes))
+    if len(label) > COMPARE_LABEL_CHARS:  # long names: a phone would cut them off
+        label = tx("btn_compare_top", lang, n=len(schemes))
     return Action(label, "compare", " ".join(schemes))
 
 
