@@ -301,3 +301,19 @@ async def test_the_commands_are_in_the_menus(bot):
     group.add_member(user, "creator")
     group.add_bot(user)
     assert "resume" in [c["command"] for c in emu.effective_commands(group, user)]
+
+
+async def test_in_a_group_without_a_private_chat_the_file_is_not_posted(bot):
+    emu = bot.emu
+    cai = emu.user(first_name="Cai", language_code="en")  # never opened a chat with the bot
+    group = emu.group("Visa chat", supergroup=True)
+    group.add_member(cai, "creator")
+    group.add_bot(cai)
+    await cai.send(f"/check@{emu.bot.username}", chat=group)
+    goal = await emu.wait_for(QUESTIONS["goal"]["prompt"]["en"], chat_id=group)
+    await cai.press(goal, "Find work")
+    await emu.wait_for(QUESTIONS["nationality"]["prompt"]["en"], chat_id=group)
+    await cai.send(f"/myanswers@{emu.bot.username}", chat=group)
+    reply = await emu.wait_for("open a chat with me first", chat_id=group)
+    assert any("t.me/" in data for row in reply.buttons for _, data in row)
+    assert not [m for m in emu.sent(group) if m.kind == "document"]
