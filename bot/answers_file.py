@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,6 +42,7 @@ class AnswersRefused(Exception):
         self.values = values
 
 
+@lru_cache(maxsize=8)  # a flow is immutable; its export takes milliseconds
 def _questions(flow: QuestionFlow) -> dict[str, dict[str, Any]]:
     return {q["id"]: q for q in flow.export()["questions"]}
 
