@@ -27,6 +27,7 @@ from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, 
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
 from bot.handlers.compare import compare as compare_command
 from bot.handlers.compare import compare_button_pressed
+from bot.handlers.myanswers import answers_file, myanswers, resume
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import OutboundLimiter
 from bot.services import SERVICES_KEY, Services
@@ -64,6 +65,8 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("privacy", info.privacy))
     add(CommandHandler("schemes", schemes.schemes))
     add(CommandHandler("compare", compare_command))
+    add(CommandHandler("myanswers", myanswers))
+    add(CommandHandler("resume", resume))
     add(CommandHandler("settings", groups.settings_command))
     add(CommandHandler("channel", channels.channel))
     add(CommandHandler("post", channels.post))
@@ -84,6 +87,7 @@ def register_handlers(application: Application) -> None:
     private = filters.ChatType.PRIVATE
     add(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
     add(MessageHandler(private & filters.TEXT, questionnaire.answer_text))
+    add(MessageHandler(private & filters.Document.ALL, answers_file))  # an answers file back
     add(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                        fallback.unsupported_message))  # fmt: skip
     add(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND,
@@ -141,6 +145,7 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         .application_class(BotApplication)
         .token(settings.token)
         .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
         .concurrent_updates(PerUserUpdateProcessor(settings.max_concurrent_updates))
     )
     builder = builder.rate_limiter(outbound_limiter(settings))
@@ -197,6 +202,8 @@ async def _purge_loop(svc: Services) -> None:
             removed = await svc.store.purge_sessions(svc.settings.session_retention_days * 86400)
             if removed:
                 log.info("purged sessions", extra={"fields": {"removed": removed}})
+            async with svc.store.transaction() as tx:  # resume codes past their last day
+                await tx.delete_expired_resume_codes(svc.settings.today().isoformat())
         except Exception:
             log.exception("session purge failed")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)

@@ -10,12 +10,13 @@ from rules.i18n import Lang
 
 PUBLIC_COMMANDS: tuple[str, ...] = (
     "start", "check", "back", "summary", "result", "restart", "schemes", "compare", "language",
-    "help", "about", "privacy", "subscribe", "unsubscribe", "forget",
+    "help", "about", "privacy", "subscribe", "unsubscribe", "myanswers", "resume", "forget",
 )  # fmt: skip
 
 
 GROUP_COMMANDS: tuple[str, ...] = (
-    "check", "back", "summary", "restart", "result", "schemes", "compare", "help", "about",
+    "check", "back", "summary", "restart", "result", "schemes", "compare", "resume", "help",
+    "about",
 )  # fmt: skip
 GROUP_ADMIN_COMMANDS: tuple[str, ...] = (*GROUP_COMMANDS, "settings")
 

@@ -204,6 +204,10 @@ def _action_button(
 ) -> InlineKeyboardButton:
     """A view's action as a button: result screens carry the answers' fingerprint, the
     navigation buttons the session's revision (as every questionnaire button does)."""
+    if action.kind == "compare":  # the comparison is public catalogue facts: no owner
+        from bot.handlers.compare import compare_data  # (that module draws on these screens)
+
+        return InlineKeyboardButton(action.label, callback_data=compare_data(action.arg.split()))
     if action.kind in {"summary", "restart", "current"}:
         data = cb.Callback(cb.NAV, owner, revision, action.kind)
     else:

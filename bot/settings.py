@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     group_messages_per_minute: int = Field(default=20, ge=1)
     group_rate_window_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
+    # /myanswers (bot/handlers/myanswers.py): how many days a resume code restores the answers
+    # (counted from BOT_TODAY when set), and how many wrong codes a person may try in an hour.
+    resume_code_days: int = Field(default=60, ge=1)
+    resume_attempts_per_hour: int = Field(default=5, ge=1)
 
     # Broadcasts (bot/broadcast/). Every request, replies and broadcasts alike, passes the one
     # outbound limiter (bot/pacing.py); the group window is GROUP_MESSAGES_PER_MINUTE's.
@@ -71,6 +75,14 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @property
+    def telegram_file_base_url(self) -> str:
+        """Where files are downloaded from: Telegram's (and a local Bot API server's) file URL
+        is the API URL with `/file` before its last part (`…/bot` → `…/file/bot`)."""
+        base = self.telegram_api_base_url.rstrip("/")
+        head, sep, last = base.rpartition("/")
+        return f"{head}/file/{last}" if sep else f"{base}/file"
 
     def today(self) -> date:
         """The day rules are evaluated on: BOT_TODAY when set, otherwise today in Hong Kong."""

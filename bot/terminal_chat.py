@@ -3,9 +3,11 @@
 Reads one answer per line from standard input (a tty or a pipe) and writes plain text. Choices
 are numbered; type a number, or type the answer itself (an amount, a date, a country or
 university name). The result is the Telegram bot's (one renderer, `bot.views.result`), with its
-buttons numbered: a scheme's details, why the others do not fit. Commands are Telegram's, with or
+buttons numbered: a scheme's details, why the others do not fit, a comparison of the schemes
+that fit. Commands are Telegram's, with or
 without the slash and in every language: back, summary, change N, result, restart (after a
-confirmation), language, schemes, help, quit.
+confirmation), language, schemes, help, quit. An answers file from the bot's /myanswers, pasted
+(one or several lines), restores those answers.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from typing import TextIO
 
+from bot.answers_file import MAX_FILE_BYTES, AnswersRefused, restore_text
 from bot.settings import Settings
 from bot.texts import LANGUAGE_NAMES, t
 from bot.views import Action, Line, View
+from bot.views.compare import comparison_view
 from bot.views.result import details_view, result_view, why_not_view
 from bot.views.session import result_input
 from dialogs import Button, QuestionFlow, Session, Step
+from rules.compare import compare_schemes
 from rules.i18n import LANGS, normalise_lang, parse_lang
 from rules.profile import today_in_hong_kong
 
@@ -95,6 +102,7 @@ class TerminalChat:
         self.offered: tuple[Button, ...] = ()  # extra choices from the last reply
         self.actions: tuple[Action, ...] = ()  # the buttons of the result screen shown
         self.pending: str | None = None  # "restart" or "language": waiting for a reply
+        self.pasted: list[str] = []  # the lines of an answers file being pasted
 
     @property
     def lang(self) -> str:
@@ -110,8 +118,11 @@ class TerminalChat:
         else:
             self._show_view(result_view(self._input()))
 
+    def _today(self) -> date:
+        return self.flow.as_of or today_in_hong_kong()
+
     def _input(self):
-        return result_input(self.flow, self.session, today=self.flow.as_of or today_in_hong_kong())
+        return result_input(self.flow, self.session, today=self._today())
 
     def _numbered(
         self, buttons: tuple[Button, ...], selected: str | None = None, letters: bool = False
@@ -175,6 +186,10 @@ class TerminalChat:
                 self._show_view(view)
         elif action.kind == "why_not":
             self._show_view(why_not_view(self._input()))
+        elif action.kind == "compare":
+            comparison = compare_schemes(tuple(action.arg.split()), self._today(), self.lang)
+            back = Action(text_of("btn_back_to_result", self.lang), "result")
+            self._show_view(replace(comparison_view(comparison), rows=((back,),)))
         elif action.kind == "result":
             self._show_view(result_view(self._input()))
         elif action.kind == "summary":
@@ -239,6 +254,9 @@ class TerminalChat:
     def handle(self, line: str) -> bool:
         """Act on one line of input; False when the person wants to stop."""
         text = line.strip()
+        if self.pasted or text.startswith("{"):
+            self._paste(line)
+            return True
         if not text:
             return True
         if self.pending:
@@ -304,6 +322,25 @@ class TerminalChat:
                 if step.kind == "question":
                     self._show_question(step)
         return True
+
+    def _paste(self, line: str) -> None:
+        """A line of a pasted answers file (what /myanswers sends in Telegram): gathered until
+        its braces close, then restored, or refused with the reason and nothing changed."""
+        self.pasted.append(line)
+        raw = "\n".join(self.pasted)
+        if raw.count("{") > raw.count("}") and len(raw) <= 4 * MAX_FILE_BYTES:
+            return
+        self.pasted = []
+        try:
+            session = restore_text(self.flow, self.lang, raw)
+        except AnswersRefused as refused:
+            self.write(text_of(refused.key, self.lang, **refused.values))
+            self.write(text_of("myanswers_kept", self.lang))
+            self.show()
+            return
+        self.session, self.offered = session, ()
+        self.write(text_of("myanswers_restored", self.lang, n=len(self.flow.summary(session))))
+        self.show()
 
     def _schemes(self, arg: str) -> None:
         from bot.handlers.schemes import card_screens, find_card, list_screen

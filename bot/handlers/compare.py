@@ -1,7 +1,8 @@
 """/compare: two or three schemes side by side, aspect by aspect, and a picker to choose them.
 
-The comparison itself is `rules.compare`; this module only lays it out for a phone (one block
-per aspect, each scheme on its own bullet) and handles the picker's buttons. The picker keeps
+The comparison itself is `rules.compare`, laid out for a phone by `bot.views.compare` (the one
+renderer, shared with the terminal chat); this module handles the command and the picker's
+buttons. The picker keeps
 its selection in the buttons themselves (a bit mask over the catalogue's schemes), so nothing
 is stored. Other screens offer a comparison with `compare_button(ids, lang)`.
 """
@@ -17,16 +18,15 @@ from telegram.ext import ContextTypes
 from bot import callbacks as cb
 from bot.handlers.common import current_lang, edit_screen, send_screen
 from bot.logs import logged
-from bot.render import pack_messages
+from bot.render import to_html
 from bot.screens import Screen
 from bot.services import services
-from bot.texts import t, t_raw
+from bot.texts import t
+from bot.views.compare import comparison_view
 from rules.cards import scheme_cards
 from rules.compare import (
     MAX_SCHEMES,
     MIN_SCHEMES,
-    Comparison,
-    Entry,
     compare_schemes,
     parse_selection,
     scheme_ids,
@@ -39,10 +39,6 @@ MAX_ECHO_CHARS = 40  # what a reply quotes of words it did not understand
 
 def _e(text: str) -> str:
     return html.escape(text, quote=False)
-
-
-def _url(url: str) -> str:
-    return html.escape(url, quote=True)
 
 
 # --- The selection, carried in callback data -----------------------------------------------
@@ -66,6 +62,11 @@ def _ids(mask: str) -> tuple[str, ...]:
 
 def _data(op: str, ids: tuple[str, ...] | list[str]) -> str:
     return cb.Callback(cb.COMPARE, None, None, op, _mask(ids)).encode()
+
+
+def compare_data(ids: tuple[str, ...] | list[str]) -> str:
+    """Callback data that sends the comparison of `ids` as new messages (see `compare_button`)."""
+    return _data("c", ids)
 
 
 def compare_button(ids: tuple[str, ...], lang: Lang) -> InlineKeyboardButton:
@@ -105,64 +106,10 @@ def picker_screen(lang: Lang, selected: tuple[str, ...] = (), note: str | None =
     return Screen("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
-def _colon(lang: Lang) -> str:
-    return ": " if lang == "en" else "："
-
-
-def _entry_lines(entry: Entry, lang: Lang, row: str) -> list[str]:
-    name = f"<b>{_e(entry.short_name)}</b>"
-    colon = _colon(lang)
-    if not entry.stated:
-        if row == "documents" and entry.link:
-            return [f"• {name}{colon}{t_raw('documents_not_listed', lang, url=_url(entry.link))}"]
-        return [f"• {name}{colon}{t('compare_not_stated', lang)}"]
-    parts = entry.parts
-    if len(parts) == 1 and parts[0].label is None and len(parts[0].lines) == 1:
-        lines = [f"• {name}{colon}{_e(parts[0].lines[0])}"]
-    else:
-        lines = [f"• {name}"]
-        for part in parts:
-            if part.label:
-                lines.append(f"   <i>{_e(part.label)}</i>")
-            lines += [f"   · {_e(text)}" for text in part.lines]
-    return lines
-
-
-def comparison_blocks(comparison: Comparison) -> list[str]:
-    """The comparison as HTML blocks: a title, one block per aspect, the sources."""
-    lang = comparison.lang
-    names = " · ".join(h.short_name for h in comparison.schemes)
-    title = [t("compare_title", lang, names=names, date=comparison.as_of.isoformat())]
-    title += [f"<b>{_e(h.short_name)}</b> — {_e(h.name)}" for h in comparison.schemes]
-    title += [f"⚠️ <b>{_e(h.short_name)}</b>{_colon(lang)}{_e(h.notice)}"
-              for h in comparison.schemes if h.notice]  # fmt: skip
-    blocks = ["\n".join(title)]
-    short = {h.scheme: h.short_name for h in comparison.schemes}
-    for row in comparison.aspects:
-        lines = [t(f"compare_aspect_{row.aspect}", lang)]
-        for entry in row.entries:
-            lines += _entry_lines(entry, lang, row.aspect)
-        if row.aspect == "documents":
-            lines += [
-                f"   {_e(short[d.scheme])}{_colon(lang)}"
-                + t_raw("documents_page", lang, url=_url(d.page), checked=d.checked.isoformat())
-                for d in comparison.documents
-                if d.listed and d.checked is not None
-            ]
-        blocks.append("\n".join(lines))
-    sources = [t("compare_sources", lang)]
-    for head in comparison.schemes:
-        link = t_raw("result_source", lang, url=_url(head.source), checked=head.checked.isoformat())
-        sources.append(f"• <b>{_e(head.short_name)}</b>{_colon(lang)}{link}")
-    sources.append(t("card_disclaimer", lang))
-    blocks.append("\n".join(sources))
-    return blocks
-
-
 def compare_screens(ids: tuple[str, ...], lang: Lang, on: date) -> list[Screen]:
     """The comparison of two or three scheme ids on `on`, as messages within Telegram's limit;
     the last carries a button to compare others. Raises as `rules.compare.compare_schemes`."""
-    parts = pack_messages(comparison_blocks(compare_schemes(tuple(ids), on, lang)))
+    parts = to_html(comparison_view(compare_schemes(tuple(ids), on, lang)))
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t("compare_btn_other", lang), callback_data=_data("new", ()))]]
     )

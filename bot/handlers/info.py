@@ -40,7 +40,11 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @logged("privacy")
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    days = services(context).settings.session_retention_days
-    await send_screen(
-        update, context, Screen(t("privacy", await current_lang(update, context), days=days))
+    settings = services(context).settings
+    text = t(
+        "privacy",
+        await current_lang(update, context),
+        days=settings.session_retention_days,
+        code_days=settings.resume_code_days,
     )
+    await send_screen(update, context, Screen(text))

@@ -122,6 +122,30 @@ class Transaction(BroadcastTransaction, ABC):
         """The question the message `message_id` of this session answered, if it did."""
         raise NotImplementedError
 
+    # Resume codes (issue 14): one per user; only a hash of the code is kept.
+    @abstractmethod
+    async def save_resume_code(
+        self, user_id: int, code_hash: str, answers: str, expires_on: str
+    ) -> None:
+        """Replace the user's code: its hash, the answers JSON it restores and its last valid
+        day (`YYYY-MM-DD`)."""
+
+    @abstractmethod
+    async def load_resume_code(self, user_id: int) -> tuple[str, str, str] | None:
+        """(code hash, answers JSON, last valid day) of the user's code, if they have one."""
+
+    @abstractmethod
+    async def delete_expired_resume_codes(self, today: str) -> int:
+        """Delete codes whose last valid day is before `today`; returns how many."""
+
+    @abstractmethod
+    async def count_resume_attempts(self, user_id: int, since: float) -> int:
+        """Wrong codes the user tried since that time (epoch seconds)."""
+
+    @abstractmethod
+    async def add_resume_attempt(self, user_id: int) -> None:
+        """Record a wrong code tried now."""
+
 
 class Store(ABC):
     """Opened once per process. `transaction()` is the only way to read or write state."""

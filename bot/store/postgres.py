@@ -190,6 +190,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX answer_messages_user ON answer_messages (user_id);
     CREATE INDEX answer_messages_at ON answer_messages (at);
     """,
+    # 4: resume codes (issue 14): a user's answers behind a short code (its hash kept), valid
+    # until a day; and the wrong codes they tried, for the rate limit.
+    """
+    CREATE TABLE resume_codes (
+        user_id    BIGINT PRIMARY KEY,
+        code_hash  TEXT   NOT NULL,
+        answers    TEXT   NOT NULL,
+        expires_on TEXT   NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE resume_attempts (
+        user_id BIGINT NOT NULL,
+        at      DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX resume_attempts_user ON resume_attempts (user_id, at);
+    """,
 ]
 
 DB_NOW = "extract(epoch from clock_timestamp())"

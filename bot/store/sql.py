@@ -56,9 +56,10 @@ ROWS_ABOUT = (
     ("handoffs", "user_id"), ("subscribers", "user_id"), ("subscriber_schemes", "user_id"),
     ("result_matches", "user_id"), ("bot_admins", "user_id"),
     ("broadcast_recipients", "chat_id"), ("audit_log", "admin_id"),
-    ("answer_messages", "user_id"),
+    ("answer_messages", "user_id"), ("resume_codes", "user_id"), ("resume_attempts", "user_id"),
 )  # fmt: skip
 INBOX_KEEP_SECONDS = 3600  # a processed update_id is kept this long, to spot a resend
+RESUME_ATTEMPTS_KEEP = 86400  # wrong resume codes are counted over an hour; kept a day at most
 
 
 def marks(n: int) -> str:
@@ -518,12 +519,43 @@ class SqlTransaction(Transaction):
             stats.broadcasts.append((job, await self.recipient_counts(job.id)))
         return stats
 
+    # --- resume codes (issue 14): one per user, its hash and the answers it restores
+    async def save_resume_code(
+        self, user_id: int, code_hash: str, answers: str, expires_on: str
+    ) -> None:
+        await self._x(
+            "INSERT INTO resume_codes (user_id, code_hash, answers, expires_on, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+            " code_hash=excluded.code_hash, answers=excluded.answers,"
+            " expires_on=excluded.expires_on, created_at=excluded.created_at",
+            (user_id, code_hash, answers, expires_on, self._now),
+        )
+
+    async def load_resume_code(self, user_id: int) -> tuple[str, str, str] | None:
+        row = await self._one(
+            "SELECT code_hash, answers, expires_on FROM resume_codes WHERE user_id=?", (user_id,)
+        )
+        return (row[0], row[1], row[2]) if row else None
+
+    async def delete_expired_resume_codes(self, today: str) -> int:
+        return await self._x("DELETE FROM resume_codes WHERE expires_on < ?", (today,))
+
+    async def count_resume_attempts(self, user_id: int, since: float) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM resume_attempts WHERE user_id=? AND at >= ?", (user_id, since)
+        )
+        return int(row[0])
+
+    async def add_resume_attempt(self, user_id: int) -> None:
+        await self._x("INSERT INTO resume_attempts (user_id, at) VALUES (?, ?)", (user_id, self._now))
+
     # --- what the stores' own methods run inside a transaction
     async def forget_rows(self, user_id: int) -> None:
         """`/forget`: every row about the user; delivery rows stay for the counts, without
         the id (a pending one is skipped)."""
         for table in ("sessions", "users", "subscriber_schemes", "subscribers", "result_matches",
-                      "bot_admins", "handoffs", "answer_messages"):  # fmt: skip
+                      "bot_admins", "handoffs", "answer_messages", "resume_codes",
+                      "resume_attempts"):  # fmt: skip
             await self._x(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         await self._x("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
         await self._x(
@@ -544,6 +576,7 @@ class SqlTransaction(Transaction):
             (self._now - older_than_seconds,),
         )
         await self._x("DELETE FROM answer_messages WHERE at < ?", (self._now - older_than_seconds,))
+        await self._x("DELETE FROM resume_attempts WHERE at < ?", (self._now - RESUME_ATTEMPTS_KEEP,))
         await self._x(f"DELETE FROM update_inbox WHERE done_at < {self.INBOX_NOW} - ?",
                 (INBOX_KEEP_SECONDS,))  # fmt: skip
         return removed

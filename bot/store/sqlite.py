@@ -166,6 +166,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX answer_messages_user ON answer_messages (user_id);
     CREATE INDEX answer_messages_at ON answer_messages (at);
     """,
+    # 7: resume codes (issue 14): a user's answers behind a short code (its hash kept), valid
+    # until a day; and the wrong codes they tried, for the rate limit.
+    """
+    CREATE TABLE resume_codes (
+        user_id    INTEGER PRIMARY KEY,
+        code_hash  TEXT    NOT NULL,
+        answers    TEXT    NOT NULL,
+        expires_on TEXT    NOT NULL,
+        created_at REAL    NOT NULL
+    );
+    CREATE TABLE resume_attempts (
+        user_id INTEGER NOT NULL,
+        at      REAL    NOT NULL
+    );
+    CREATE INDEX resume_attempts_user ON resume_attempts (user_id, at);
+    """,
 ]
 
 

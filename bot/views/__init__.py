@@ -34,7 +34,8 @@ def line(*parts: Span | str) -> Line:
 @dataclass(frozen=True, slots=True)
 class Action:
     """A button. `kind`: `details` (arg: a result key such as `TTPS:C`), `why_not`, `result`
-    (back to the result), `summary`, `restart`, `current` (back to the current question)."""
+    (back to the result), `summary`, `restart`, `current` (back to the current question),
+    `compare` (arg: two or three scheme ids, spaced: the comparison, `bot.views.compare`)."""
 
     label: str
     kind: str

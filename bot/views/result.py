@@ -20,12 +20,15 @@ from datetime import date
 
 from bot.texts import messages
 from bot.views import Action, Line, Span, View, line
+from rules.cards import scheme_cards
 from rules.gaps import Gap, result_key
 from rules.i18n import Lang
 from rules.results import Evaluation, SchemeResult
 
 MAX_POSSIBLE = 3
 DETAILS_PER_ROW = 3
+COMPARE_AT_MOST = 3  # what /compare takes
+COMPARE_LABEL_CHARS = 32  # a longer Compare label names no schemes
 # Within reach: an amount at most this far below its threshold, years at most this short.
 AMOUNT_REACH = 0.25
 YEARS_REACH = 1.0
@@ -312,6 +315,9 @@ def result_view(inp: ResultInput) -> View:
         blocks.append(tuple(alt))
     blocks += _footer(inp)
     rows = _details_rows([*s.matches, *s.possible, *s.near], lang)
+    compare = compare_action([*s.matches, *s.possible], lang)
+    if compare is not None:
+        rows.append((compare,))
     if s.not_fit or s.more_possible:
         rows.append((Action(tx("btn_why_not", lang), "why_not"),))
     if inp.provisional:  # the questions go on from where they were
@@ -320,6 +326,20 @@ def result_view(inp: ResultInput) -> View:
         (Action(tx("btn_summary", lang), "summary"), Action(tx("btn_restart", lang), "restart"))
     )
     return View(tuple(blocks), tuple(rows), tuple(settle))
+
+
+def compare_action(results: list[SchemeResult], lang: Lang) -> Action | None:
+    """A "Compare" button for the first two or three schemes shown as fitting or possible (a
+    scheme's categories count once); None when fewer than two. Its arg: their ids, spaced."""
+    names = {c.scheme: c.short_name for c in scheme_cards(lang)}
+    schemes = [s for s in dict.fromkeys(r.scheme for r in results) if s in names]
+    schemes = schemes[:COMPARE_AT_MOST]
+    if len(schemes) < 2:
+        return None
+    label = tx("btn_compare_result", lang, names=" · ".join(names[s] for s in schemes))
+    if len(label) > COMPARE_LABEL_CHARS:  # long names: a phone would cut them off
+        label = tx("btn_compare_top", lang, n=len(schemes))
+    return Action(label, "compare", " ".join(schemes))
 
 
 def _alternative(text: str, lang: Lang) -> Line:

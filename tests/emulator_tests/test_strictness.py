@@ -350,3 +350,21 @@ async def test_files_copy_forward(bot_api: BotApiEmulator, bot: Bot) -> None:
     with pytest.raises(BadRequest):
         await bot.do_api_request("sendChatAction", api_kwargs={"chat_id": u.id,
                                                                "action": "dancing"})
+
+
+async def test_user_document_content_and_the_download_limit(
+    bot_api: BotApiEmulator, bot: Bot
+) -> None:
+    """A user's document: getFile gives a path with the file's extension and the link serves
+    the content; over 20 MB getFile refuses, as the Bot API does ("file is too big")."""
+    u = bot_api.user(started=True)
+    sent = await u.send_document("answers.json", content=b'{"age": 30}',
+                                 mime_type="application/json")
+    doc = sent.data["document"]
+    assert doc["file_size"] == 11 and doc["mime_type"] == "application/json"
+    f = await bot.get_file(doc["file_id"])
+    assert f.file_size == 11 and f.file_path.endswith(".json")
+    assert bytes(await f.download_as_bytearray()) == b'{"age": 30}'
+    big = await u.send_document("big.json", file_size=21 * 1024 * 1024)
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+        await bot.get_file(big.data["document"]["file_id"])

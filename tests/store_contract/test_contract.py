@@ -430,3 +430,27 @@ async def test_the_purge_forgets_processed_updates_after_an_hour_and_keeps_newer
     state, lock = await store.inbox_enter(20, 8, "{}")
     assert state == "new"  # forgotten: past the time Telegram resends
     await store.inbox_unlock(8, lock)
+
+
+# --- resume codes (issue 14)
+async def test_resume_codes_one_per_user_expiry_tries_and_forget(store):
+    import time
+
+    async with store.transaction() as tx:
+        await tx.save_resume_code(31, "hash-a", '{"age":30}', "2026-03-02")
+        await tx.save_resume_code(32, "hash-b", '{"age":40}', "2026-01-05")
+        await tx.save_resume_code(31, "hash-c", '{"age":31}', "2026-03-03")  # replaces 31's
+        await tx.add_resume_attempt(31)
+        await tx.add_resume_attempt(31)
+        await tx.add_resume_attempt(32)
+    async with store.transaction() as tx:
+        assert await tx.load_resume_code(31) == ("hash-c", '{"age":31}', "2026-03-03")
+        assert await tx.load_resume_code(33) is None
+        assert await tx.count_resume_attempts(31, time.time() - 60) == 2
+        assert await tx.count_resume_attempts(31, time.time() + 60) == 0
+        assert await tx.delete_expired_resume_codes("2026-01-06") == 1  # 32's ended the 5th
+        assert await tx.load_resume_code(32) is None
+    assert await store.count_rows_about(31) == 3  # the code and two tries
+    await store.forget_user(31)
+    assert await store.count_rows_about(31) == 0
+    assert await store.count_rows_about(32) == 1  # 32's try

@@ -215,11 +215,12 @@ class User:
         return await self.send(text, chat=chat, reply_to=reply_to, thread_id=thread_id)
 
     async def _send_file(self, kind: str, body: dict[str, Any], chat: Any, reply_to: Any,
-                         thread_id: int | None, caption: str | None = None) -> MessageRecord:
+                         thread_id: int | None, caption: str | None = None,
+                         content: bytes = b"\x00" * 16) -> MessageRecord:
         c = self._target(chat)
         file_id, unique = self.core.new_file_id(kind)
         body = {"file_id": file_id, "file_unique_id": unique, **body}
-        self.core.files[file_id] = {"kind": kind, "meta": body, "content": b"\x00" * 16}
+        self.core.files[file_id] = {"kind": kind, "meta": body, "content": content}
         content: dict[str, Any]
         if kind == "photo":
             small = {**body, "file_id": file_id + "s", "file_unique_id": unique + "s",
@@ -244,10 +245,17 @@ class User:
 
     async def send_document(self, file_name: str = "file.pdf", caption: str | None = None, *,
                             mime_type: str = "application/pdf", chat: Any = None,
-                            reply_to: Any = None, thread_id: int | None = None) -> MessageRecord:
+                            reply_to: Any = None, thread_id: int | None = None,
+                            content: bytes | None = None,
+                            file_size: int | None = None) -> MessageRecord:
+        """A file from the user: `content` is what getFile's link serves (16 zero bytes by
+        default); `file_size` the size Telegram reports (default: the content's), for a file
+        too big to build in a test (getFile refuses over 20 MB, as the Bot API does)."""
+        data = b"\x00" * 16 if content is None else content
+        size = len(data) if file_size is None else file_size
         return await self._send_file(
-            "document", {"file_name": file_name, "mime_type": mime_type, "file_size": 16},
-            chat, reply_to, thread_id, caption,
+            "document", {"file_name": file_name, "mime_type": mime_type, "file_size": size},
+            chat, reply_to, thread_id, caption, data,
         )
 
     async def send_sticker(self, emoji: str = "😀", *, chat: Any = None, reply_to: Any = None,

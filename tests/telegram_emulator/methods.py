@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, bad_request, not_modified
@@ -588,19 +589,29 @@ for _method, _kind in FILE_KINDS.items():
     api_method(_method)(_send_media(_kind))
 
 
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile: the Bot API's limit for bots
+
+
 @api_method("getFile")
 def get_file(core: EmulatorCore, p: Params) -> dict[str, Any]:
     file_id = p.str("file_id", required=True)
     f = core.files.get(file_id)
     if f is None:
         raise bad_request("invalid file_id")
-    path = f.setdefault("path", f"{f.get('kind', 'file')}s/file_{len(core.files)}_{file_id[-6:]}")
-    core.files_by_path[path] = file_id
     meta = f.get("meta") or {}
+    size = meta.get("file_size", len(f.get("content") or b""))
+    if size > MAX_DOWNLOAD_BYTES:  # "bots can download files of up to 20MB in size"
+        raise bad_request("file is too big")
+    # Telegram's paths keep the file's extension: documents/file_12.json
+    ext = PurePosixPath(str(meta.get("file_name") or "")).suffix
+    path = f.setdefault(
+        "path", f"{f.get('kind', 'file')}s/file_{len(core.files)}_{file_id[-6:]}{ext}"
+    )
+    core.files_by_path[path] = file_id
     return {
         "file_id": file_id,
         "file_unique_id": meta.get("file_unique_id", "U" + file_id[-10:]),
-        "file_size": len(f.get("content") or b""),
+        "file_size": size,
         "file_path": path,
     }
 
