@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     group_messages_per_minute: int = Field(default=20, ge=1)
     group_rate_window_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
+    # BOT_CATALOGUE_DIR: evaluate with the scheme catalogue in this directory instead of the
+    # shipped rules/catalogue (trying a new catalogue; tests of a catalogue change, issue 14).
+    bot_catalogue_dir: Path | None = None
 
     # Broadcasts (bot/broadcast/). Every request, replies and broadcasts alike, passes the one
     # outbound limiter (bot/pacing.py); the group window is GROUP_MESSAGES_PER_MINUTE's.
@@ -65,7 +69,9 @@ class Settings(BaseSettings):
                 raise ValueError("BOT_ADMIN_IDS must be comma-separated numeric ids") from exc
         return value
 
-    @field_validator("telegram_bot_token", "webhook_secret", "bot_today", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_secret", "bot_today", "bot_catalogue_dir", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

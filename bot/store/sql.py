@@ -12,12 +12,20 @@ inbox is stamped by the database's clock, `INBOX_NOW`).
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.store.base import SessionKey, StoredChat, StoredSession, StoredUser, Transaction
+from bot.store.followups import (
+    FOLLOWUP_AUDIENCE,
+    PERSONAL,
+    FollowupRun,
+    FollowupTransaction,
+    StoredFollowup,
+)
 from bot.store.broadcasts import (
     ACTIVE_STATUSES,
     ALL_SCHEMES,
@@ -52,7 +60,7 @@ ROWS_ABOUT = (
     ("handoffs", "user_id"), ("subscribers", "user_id"), ("subscriber_schemes", "user_id"),
     ("result_matches", "user_id"), ("bot_admins", "user_id"),
     ("broadcast_recipients", "chat_id"), ("audit_log", "admin_id"),
-    ("answer_messages", "user_id"),
+    ("answer_messages", "user_id"), ("followups", "user_id"), ("followup_changes", "user_id"),
 )  # fmt: skip
 INBOX_KEEP_SECONDS = 3600  # a processed update_id is kept this long, to spot a resend
 
@@ -81,6 +89,8 @@ def audience_sql(audience: str) -> tuple[str, list[object]]:
         " LEFT JOIN users u ON u.user_id = s.user_id"
         " WHERE (c.active IS NULL OR c.active = TRUE) AND s.user_id > ?"
     )
+    if audience == FOLLOWUP_AUDIENCE:  # personal notices: recipients written with the job
+        return "SELECT chat_id FROM chats WHERE chat_id > ? AND 1 = 0", []
     params: list[object] = []
     kind, _, value = audience.partition(":")
     if kind == "lang":
@@ -112,7 +122,150 @@ def matched_schemes(last_result: str) -> set[str]:
     return {key.split(":", 1)[0] for key, status in statuses.items() if status == "match"}
 
 
-class SqlTransaction(Transaction):
+async def _aw(value: Any) -> Any:
+    """The backend primitive's result, awaited if it is a coroutine (the statements below work
+    on the synchronous and the asynchronous primitives alike)."""
+    return await value if inspect.isawaitable(value) else value
+
+
+FOLLOWUP_COLUMNS = "user_id, lang, profile, given_on, state, revision, active, opted_out_at"
+RUN_COLUMNS = "id, kind, run_key, status, summary, broadcast_id, created_at"
+
+
+def _followup(row: Sequence[Any]) -> StoredFollowup:
+    return StoredFollowup(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
+
+
+class FollowupStatements(FollowupTransaction):
+    """Kept answers, re-evaluation runs and personal notices (issue 14; bot/store/followups.py)."""
+
+    __slots__ = ()
+    _now: float
+
+    async def save_followup(
+        self, user_id: int, lang: str, profile: str, given_on: str, state: str
+    ) -> None:
+        await _aw(self._x(  # type: ignore[attr-defined]
+            "INSERT INTO followups (user_id, lang, profile, given_on, state, revision, active,"
+            " opted_out_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, TRUE, NULL, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET lang=excluded.lang, profile=excluded.profile,"
+            " given_on=excluded.given_on, state=excluded.state,"
+            " revision=followups.revision + 1, active=TRUE, opted_out_at=NULL,"
+            " updated_at=excluded.updated_at",
+            (user_id, lang, profile, given_on, state, self._now),
+        ))  # fmt: skip
+
+    async def stop_followup(self, user_id: int) -> bool:
+        row = await _aw(self._one(  # type: ignore[attr-defined]
+            "UPDATE followups SET active=FALSE, opted_out_at=?, revision=revision + 1,"
+            " updated_at=? WHERE user_id=? AND active=TRUE RETURNING user_id",
+            (self._now, self._now, user_id),
+        ))  # fmt: skip
+        await _aw(self._x("DELETE FROM followup_changes WHERE user_id=?", (user_id,)))  # type: ignore[attr-defined]
+        await _aw(self._x(  # type: ignore[attr-defined]
+            f"UPDATE broadcast_recipients SET state=?, text=NULL, updated_at=? WHERE chat_id=?"
+            f" AND state=? AND broadcast_id IN (SELECT id FROM broadcasts WHERE kind=?"
+            f" AND status IN ({marks(len(ACTIVE_STATUSES))}))",
+            (SKIPPED, self._now, user_id, PENDING, PERSONAL, *ACTIVE_STATUSES),
+        ))  # fmt: skip
+        return row is not None
+
+    async def load_followup(self, user_id: int) -> StoredFollowup | None:
+        row = await _aw(self._one(  # type: ignore[attr-defined]
+            f"SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE user_id=?", (user_id,)
+        ))  # fmt: skip
+        return _followup(row) if row else None
+
+    async def followups_after(self, after_user_id: int, limit: int) -> list[StoredFollowup]:
+        rows = await _aw(self._all(  # type: ignore[attr-defined]
+            f"SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE active=TRUE AND user_id > ?"
+            f" ORDER BY user_id LIMIT ?",
+            (after_user_id, limit),
+        ))  # fmt: skip
+        return [_followup(r) for r in rows]
+
+    async def save_followup_state(self, user_id: int, revision: int, state: str) -> bool:
+        row = await _aw(self._one(  # type: ignore[attr-defined]
+            "UPDATE followups SET state=?, updated_at=? WHERE user_id=? AND revision=?"
+            " AND active=TRUE RETURNING user_id",
+            (state, self._now, user_id, revision),
+        ))  # fmt: skip
+        return row is not None
+
+    async def create_followup_run(
+        self, kind: str, run_key: str, status: str, summary: str
+    ) -> int | None:
+        row = await _aw(self._one(  # type: ignore[attr-defined]
+            "INSERT INTO followup_runs (kind, run_key, status, summary, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, run_key) DO NOTHING RETURNING id",
+            (kind, run_key, status, summary, self._now),
+        ))  # fmt: skip
+        return int(row[0]) if row else None
+
+    async def load_followup_run(self, run_id: int) -> FollowupRun | None:
+        row = await _aw(self._one(  # type: ignore[attr-defined]
+            f"SELECT {RUN_COLUMNS} FROM followup_runs WHERE id=?", (run_id,)
+        ))  # fmt: skip
+        return FollowupRun(*row) if row else None
+
+    async def find_followup_run(self, kind: str, run_key: str) -> FollowupRun | None:
+        row = await _aw(self._one(  # type: ignore[attr-defined]
+            f"SELECT {RUN_COLUMNS} FROM followup_runs WHERE kind=? AND run_key=?",
+            (kind, run_key),
+        ))  # fmt: skip
+        return FollowupRun(*row) if row else None
+
+    async def update_followup_run(
+        self, run_id: int, status: str, broadcast_id: int | None = None,
+        summary: str | None = None,
+    ) -> None:  # fmt: skip
+        await _aw(self._x(  # type: ignore[attr-defined]
+            "UPDATE followup_runs SET status=?, broadcast_id=COALESCE(?, broadcast_id),"
+            " summary=COALESCE(?, summary) WHERE id=?",
+            (status, broadcast_id, summary, run_id),
+        ))  # fmt: skip
+
+    async def add_followup_changes(
+        self, run_id: int, rows: list[tuple[int, int, str, str]]
+    ) -> None:
+        await _aw(self._many(  # type: ignore[attr-defined]
+            "INSERT INTO followup_changes (run_id, user_id, revision, text, state)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, user_id) DO NOTHING",
+            [(run_id, *row) for row in rows],
+        ))  # fmt: skip
+
+    async def followup_changes(
+        self, run_id: int, after_user_id: int, limit: int
+    ) -> list[tuple[int, int, str, str]]:
+        rows = await _aw(self._all(  # type: ignore[attr-defined]
+            "SELECT user_id, revision, text, state FROM followup_changes"
+            " WHERE run_id=? AND user_id > ? ORDER BY user_id LIMIT ?",
+            (run_id, after_user_id, limit),
+        ))  # fmt: skip
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def delete_followup_changes(self, run_id: int) -> None:
+        await _aw(self._x("DELETE FROM followup_changes WHERE run_id=?", (run_id,)))  # type: ignore[attr-defined]
+
+    async def add_personal_recipients(self, job_id: int, rows: list[tuple[int, str]]) -> None:
+        await _aw(self._many(  # type: ignore[attr-defined]
+            "INSERT INTO broadcast_recipients (broadcast_id, chat_id, state, text, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (broadcast_id, chat_id) DO NOTHING",
+            [(job_id, chat_id, PENDING, text, self._now) for chat_id, text in rows],
+        ))  # fmt: skip
+
+    async def recipient_texts(self, recipient_ids: list[int]) -> dict[int, str]:
+        if not recipient_ids:
+            return {}
+        rows = await _aw(self._all(  # type: ignore[attr-defined]
+            f"SELECT id, text FROM broadcast_recipients WHERE id IN"
+            f" ({marks(len(recipient_ids))}) AND text IS NOT NULL",
+            tuple(recipient_ids),
+        ))  # fmt: skip
+        return {r[0]: r[1] for r in rows}
+
+
+class SqlTransaction(FollowupStatements, Transaction):
     """Every statement of a transaction; `_x`/`_many` come from the backend."""
 
     __slots__ = ("_now",)
@@ -319,8 +472,8 @@ class SqlTransaction(Transaction):
         self._x(
             f"UPDATE broadcast_recipients SET state=?, updated_at=? WHERE chat_id=? AND state=?"
             f" AND broadcast_id IN (SELECT id FROM broadcasts"
-            f" WHERE status IN ({marks(len(ACTIVE_STATUSES))}))",
-            (SKIPPED, self._now, user_id, PENDING, *ACTIVE_STATUSES),
+            f" WHERE status IN ({marks(len(ACTIVE_STATUSES))}) AND kind <> ?)",
+            (SKIPPED, self._now, user_id, PENDING, *ACTIVE_STATUSES, PERSONAL),
         )
 
     def subscription(self, user_id: int) -> list[str]:
@@ -507,9 +660,11 @@ class SqlTransaction(Transaction):
         """`/forget`: every row about the user; delivery rows stay for the counts, without
         the id (a pending one is skipped)."""
         for table in ("sessions", "users", "subscriber_schemes", "subscribers", "result_matches",
-                      "bot_admins", "handoffs", "answer_messages"):  # fmt: skip
+                      "bot_admins", "handoffs", "answer_messages", "followups",
+                      "followup_changes"):  # fmt: skip
             self._x(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         self._x("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
+        self._x("UPDATE broadcast_recipients SET text=NULL WHERE chat_id=?", (user_id,))
         self._x(
             "UPDATE broadcast_recipients SET chat_id=NULL, updated_at=?,"
             " state=CASE WHEN state=? THEN ? ELSE state END WHERE chat_id=?",
@@ -526,6 +681,9 @@ class SqlTransaction(Transaction):
             (self._now - older_than_seconds,),
         ).rowcount
         self._x("DELETE FROM answer_messages WHERE at < ?", (self._now - older_than_seconds,))
+        # kept answers (issue 14): exempt while opted in; the period runs again from opting out
+        self._x("DELETE FROM followups WHERE active = FALSE AND opted_out_at < ?",
+                (self._now - older_than_seconds,))  # fmt: skip
         self._x(f"DELETE FROM update_inbox WHERE done_at < {self.INBOX_NOW} - ?",
                 (INBOX_KEEP_SECONDS,))  # fmt: skip
         return removed
