@@ -23,8 +23,8 @@ from telegram.ext import (
 from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.cluster import INBOX_KEY
-from bot.followup import setup as followup_setup
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
+from bot.followup import setup as followup_setup
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
 from bot.handlers.compare import compare as compare_command
 from bot.handlers.compare import compare_button_pressed

@@ -436,8 +436,9 @@ def use_catalogue_dir(directory: Path | str | None) -> None:
         load_catalogue_from(path)  # a broken catalogue fails here, the old one stays in use
     _chosen[0] = path
     load_catalogue.cache_clear()
-    from rules import cards, compare, documents, evaluator  # they cache what they resolved
+    from rules import cards, compare, diff, documents, evaluator  # they cache what they resolved
 
     for cached in (evaluator.resolve, evaluator.render_catalogue, cards.scheme_cards,
-                   compare._names, compare.compare_schemes, documents.documents_for):  # fmt: skip
+                   compare._names, compare.compare_schemes, documents.documents_for,
+                   diff.age_checks):  # fmt: skip
         cached.cache_clear()

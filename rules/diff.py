@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from rules.evaluator import evaluate_profile
+from rules.evaluator import evaluate_profile, resolve, statuses
 from rules.i18n import Lang
 from rules.profile import Profile
 from rules.results import STATUS_ORDER, Evaluation, SchemeResult
@@ -31,16 +32,33 @@ def result_key(result: SchemeResult) -> str:
     return result.scheme + (f":{result.category}" if result.category else "")
 
 
+_MET = {True: "1", False: "0", None: "?"}
+_MET_BACK = {"1": True, "0": False, "?": None}
+
+
 def snapshot(evaluation: Evaluation) -> Snapshot:
-    """The part of a result that later evaluations are compared with (JSON-ready)."""
+    """The part of a result that later evaluations are compared with (JSON-ready, compact:
+    `statuses` is read for every kept answer set; each result's criteria, as one string
+    `id=1;id=0;id=?`, only for the results whose status moved)."""
     return {
         "catalogue": evaluation.catalogue.version,
         "as_of": evaluation.as_of.isoformat(),
-        "results": {
-            result_key(r): [r.status, {c.id: c.met for c in r.criteria}]
+        "statuses": {result_key(r): r.status for r in evaluation.results},
+        "met": {
+            result_key(r): ";".join(f"{c.id}={_MET[c.met]}" for c in r.criteria)
             for r in evaluation.results
         },
     }
+
+
+def _met(old: Snapshot, key: str) -> dict[str, bool | None]:
+    packed = (old.get("met") or {}).get(key) or ""
+    out: dict[str, bool | None] = {}
+    for part in packed.split(";"):
+        cid, _, value = part.rpartition("=")
+        if cid:
+            out[cid] = _MET_BACK.get(value)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +93,15 @@ def _reasons(old_met: dict[str, Any], result: SchemeResult, worse: bool) -> list
 def diff(old: Snapshot, evaluation: Evaluation) -> list[Change]:
     """Results whose status differs from the snapshot's, in the evaluation's order. A result
     the snapshot does not have (a new scheme) counts as a change only when it now fits or may."""
-    before: dict[str, list[Any]] = old.get("results") or {}
+    before: dict[str, str] = old.get("statuses") or {}
     out: list[Change] = []
     for r in evaluation.results:
         key = result_key(r)
-        old_status, old_met = before.get(key, ("no_match", {}))
+        old_status = before.get(key, "no_match")
         if old_status == r.status:
             continue
         worse = STATUS_ORDER[r.status] > STATUS_ORDER.get(old_status, 3)
-        pairs = _reasons(old_met or {}, r, worse)
+        pairs = _reasons(_met(old, key), r, worse)
         out.append(
             Change(
                 key=key,
@@ -119,22 +137,68 @@ def ages_now(age: int | None, given_on: date, today: date) -> tuple[int, ...]:
     return (age + years, age + years + 1) if part else (age + years,)
 
 
-def reassess(profile: Profile, given_on: date, today: date, lang: Lang = "en") -> Evaluation:
-    """The kept answers evaluated as of `today`, the age advanced (see the module docstring)."""
+@lru_cache(maxsize=64)
+def age_checks(on: date) -> tuple[tuple[object, dict], ...]:
+    """The predicate calls, in force on `on`, of every criterion that reads the age."""
+    return tuple(
+        (c.fn, c.args) for r in resolve(on) for c in r.criteria if "age" in c.spec.fields
+    )
+
+
+def _profiles_now(profile: Profile, given_on: date, today: date) -> list[Profile]:
+    """The profile as of `today` at each age it may have; one profile when the ages it may
+    have make no criterion's outcome differ (most people: no age limit between them)."""
     ages = ages_now(profile.age, given_on, today)
     if not ages:
-        return evaluate_profile(profile.model_copy(update={"as_of": today}), lang)
-    evaluations = [
-        evaluate_profile(profile.model_copy(update={"as_of": today, "age": min(a, 120)}), lang)
-        for a in ages
-    ]
-    if len(evaluations) == 1:
-        return evaluations[0]
-    young, old = evaluations
+        return [profile.model_copy(update={"as_of": today})]
+    out = [profile.model_copy(update={"as_of": today, "age": min(a, 120)}) for a in ages]
+    if len(out) == 2:
+        young, old = out
+        if all(fn(young, args) == fn(old, args) for fn, args in age_checks(today)):  # type: ignore[operator]
+            return [old]
+    return out
+
+
+def _worst(per_profile: list[dict[str, str]]) -> dict[str, str]:
+    if len(per_profile) == 1:
+        return per_profile[0]
+    first, *rest = per_profile
+    out = dict(first)
+    for other in rest:
+        for key, status in other.items():
+            if STATUS_ORDER[status] > STATUS_ORDER[out.get(key, "match")]:
+                out[key] = status
+    return out
+
+
+def changed_keys(old: Snapshot, profile: Profile, given_on: date, today: date) -> dict[str, str]:
+    """Result key -> new status, for each result whose status moved from the snapshot's as of
+    `today` (age advanced). Language-free and fast: nothing is rendered (`reassess` renders)."""
+    now = _worst([statuses(p) for p in _profiles_now(profile, given_on, today)])
+    before: dict[str, str] = old.get("statuses") or {}
+    out = {}
+    for key, status in now.items():
+        was = before.get(key, "no_match")
+        if status != was:
+            out[key] = status
+    return out
+
+
+def reassess(profile: Profile, given_on: date, today: date, lang: Lang = "en") -> Evaluation:
+    """The kept answers evaluated as of `today`, the age advanced (see the module docstring)."""
+    profiles = _profiles_now(profile, given_on, today)
+    if len(profiles) == 1:
+        return evaluate_profile(profiles[0], lang)
+    each = [statuses(p) for p in profiles]
+    worst = _worst(each)
+    for p, st in zip(profiles, each, strict=True):
+        if st == worst:  # one age gives the worst status everywhere: render just that one
+            return evaluate_profile(p, lang)
+    young, old = (evaluate_profile(p, lang) for p in profiles)
     by_key = {result_key(r): r for r in old.results}
-    worst: list[SchemeResult] = []
+    merged: list[SchemeResult] = []
     for r in young.results:
         other = by_key.get(result_key(r), r)
-        worst.append(other if STATUS_ORDER[other.status] > STATUS_ORDER[r.status] else r)
-    worst.sort(key=lambda r: STATUS_ORDER[r.status])  # stable: catalogue order within a status
-    return young.model_copy(update={"results": worst})
+        merged.append(other if STATUS_ORDER[other.status] > STATUS_ORDER[r.status] else r)
+    merged.sort(key=lambda r: STATUS_ORDER[r.status])  # stable: catalogue order within a status
+    return young.model_copy(update={"results": merged})

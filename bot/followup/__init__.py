@@ -1,4 +1,4 @@
-""""Tell me if my result changes" (issue 14): kept answers re-evaluated when the rules change.
+""" "Tell me if my result changes" (issue 14): kept answers re-evaluated when the rules change.
 
 - A person opts in under a finished result (`handlers.py`): their answers are kept as the
   contract's profile JSON with the day they gave them, and a snapshot of the result shown

@@ -14,7 +14,6 @@ from bot.broadcast.views import job_screen
 from bot.followup.buttons import stop_row
 from bot.followup.notices import preview_screen
 from bot.followup.service import aw, confirm, discard, summary_of
-from bot.handlers import fallback
 from bot.handlers.common import current_lang, edit_screen, load_session, send_screen, session_key
 from bot.logs import logged
 from bot.outbox import send_html
@@ -110,10 +109,8 @@ async def _admin_decision(update: Update, context, lang: str, data: cb.Callback)
     svc = services(context)
     async with svc.store.transaction() as tx:
         admin = user.id in svc.settings.bot_admin_ids or user.id in await aw(tx.admin_ids())
-    if not admin or data.revision is None:
+    if not admin or data.revision is None:  # forged: only admins are sent these buttons
         await query.answer(t("button_expired_alert", lang))
-        if not admin:
-            await fallback.unknown_command(update, context)
         return
     run_id = data.revision
     if data.arg1 == "ok":

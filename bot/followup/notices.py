@@ -37,8 +37,11 @@ def notice_text(
         lines.append(t("fu_notice_rules", lang, version=version))
     else:
         lines.append(t("fu_notice_dates", lang, date=given_on.isoformat()))
-    if age is not None and ages_now and ages_now != (age,) and any(
-        "age" in c.criteria for c in changes
+    if (
+        age is not None
+        and ages_now
+        and ages_now != (age,)
+        and any("age" in c.criteria for c in changes)
     ):
         now = "–".join(str(a) for a in ages_now)
         lines.append(t("fu_notice_age", lang, age=age, date=given_on.isoformat(), now=now))
@@ -94,4 +97,3 @@ def preview_screen(run_id: int, summary: dict[str, Any], lang: str, *, buttons: 
               InlineKeyboardButton(t("fu_btn_discard", lang), callback_data=no)]]
         )  # fmt: skip
     return Screen(text, keyboard)
-

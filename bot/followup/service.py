@@ -45,7 +45,8 @@ from bot.store.followups import (
     StoredFollowup,
 )
 from rules import LANGS, Profile, load_catalogue
-from rules.diff import Change, ages_now, diff, reassess, snapshot
+from rules.diff import Change, ages_now, changed_keys, diff, reassess, snapshot
+from rules.results import STATUS_ORDER
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,13 @@ def reassess_one(
         old = json.loads(f.state)
     except ValueError:
         log.warning("kept answers unreadable", extra={"fields": {"user": f.user_id}})
+        return None
+    moved = changed_keys(old, profile, given_on, today)  # fast: nothing rendered
+    if kind == DATES_RUN:
+        before = old.get("statuses") or {}
+        moved = {k: s for k, s in moved.items()
+                 if STATUS_ORDER[s] > STATUS_ORDER[before.get(k, "no_match")]}  # fmt: skip
+    if not moved:
         return None
     lang = lang or f.lang
     evaluation = reassess(profile, given_on, today, lang)  # type: ignore[arg-type]
@@ -198,8 +206,9 @@ class FollowupDuty:
             try:
                 await send_html(self.bot, admin, screen.text, screen.keyboard)
             except TelegramError as exc:
-                log.warning("preview not sent", extra={"fields": {"admin": admin,
-                                                                  "error": str(exc)}})
+                log.warning(
+                    "preview not sent", extra={"fields": {"admin": admin, "error": str(exc)}}
+                )
 
     # --- the day's date-driven check: notices without a preview
     async def dates_check(self, store: Store, version: str, today: date) -> bool:
@@ -232,8 +241,9 @@ class FollowupDuty:
             if found:
                 async with store.transaction() as tx:
                     if job_id is None:
-                        job_id = await aw(tx.create_broadcast(0, 0, kind=PERSONAL,
-                                                              audience=FOLLOWUP_AUDIENCE))
+                        job_id = await aw(
+                            tx.create_broadcast(0, 0, kind=PERSONAL, audience=FOLLOWUP_AUDIENCE)
+                        )
                         await aw(tx.update_broadcast(job_id, filled=True))
                         await tx.update_followup_run(run.id, COMPUTING, job_id)
                     rows = []

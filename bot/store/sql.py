@@ -19,13 +19,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.store.base import SessionKey, StoredChat, StoredSession, StoredUser, Transaction
-from bot.store.followups import (
-    FOLLOWUP_AUDIENCE,
-    PERSONAL,
-    FollowupRun,
-    FollowupTransaction,
-    StoredFollowup,
-)
 from bot.store.broadcasts import (
     ACTIVE_STATUSES,
     ALL_SCHEMES,
@@ -40,6 +33,13 @@ from bot.store.broadcasts import (
     BroadcastJob,
     Recipient,
     Statistics,
+)
+from bot.store.followups import (
+    FOLLOWUP_AUDIENCE,
+    PERSONAL,
+    FollowupRun,
+    FollowupTransaction,
+    StoredFollowup,
 )
 
 JOB_COLUMNS = (

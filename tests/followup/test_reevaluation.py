@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+from bot.followup.service import aw
 from bot.store.broadcasts import DONE
 from bot.store.followups import PERSONAL
 from rules import Profile
@@ -41,8 +42,9 @@ async def test_catalogue_change_preview_confirm_only_changed_people_hear_once(bo
         # Kim opts in with the button under a finished result.
         await kim.send("/start")
         _, results = await walk_to_result(emu, kim, "en")
-        assert any("Tell me when the rules" in text for row in results[-1].buttons
-                   for text, _ in row)  # the news button, told apart from ours
+        assert any(
+            "Tell me when the rules" in text for row in results[-1].buttons for text, _ in row
+        )  # the news button, told apart from ours
         await press_like(kim, results[-1], "Keep my answers and tell me if my result changes")
         done = await emu.wait_for("I keep your answers", chat_id=kim)
         assert "/unsubscribe does not stop it" in done.text
@@ -58,7 +60,7 @@ async def test_catalogue_change_preview_confirm_only_changed_people_hear_once(bo
         await keep_answers(store, forgetter.id, high_earner(2_600_000))
         await keep_answers(store, richer.id, high_earner(5_000_000))  # fits TTPS A either way
         async with store.transaction() as tx:
-            tx.subscribe(unsub.id, "en", ("*",))
+            await aw(tx.subscribe(unsub.id, "en", ("*",)))
         # /unsubscribe stops the news, not the personal re-evaluation.
         await unsub.send("/unsubscribe")
         await emu.wait_for("Unsubscribed", chat_id=unsub)
@@ -101,7 +103,7 @@ async def test_catalogue_change_preview_confirm_only_changed_people_hear_once(bo
         for other in (richer, kim, quitter, forgetter):
             assert not notices(emu, other), other.first_name
         async with bot.store.transaction() as tx:
-            states = tx.recipient_states(job.id)
+            states = await aw(tx.recipient_states(job.id))
         assert set(states) == {rich.id, unsub.id}
         assert await rows_about(bot.db_url, forgetter.id) == 0
 
