@@ -140,9 +140,7 @@ def ages_now(age: int | None, given_on: date, today: date) -> tuple[int, ...]:
 @lru_cache(maxsize=64)
 def age_checks(on: date) -> tuple[tuple[object, dict], ...]:
     """The predicate calls, in force on `on`, of every criterion that reads the age."""
-    return tuple(
-        (c.fn, c.args) for r in resolve(on) for c in r.criteria if "age" in c.spec.fields
-    )
+    return tuple((c.fn, c.args) for r in resolve(on) for c in r.criteria if "age" in c.spec.fields)
 
 
 def _profiles_now(profile: Profile, given_on: date, today: date) -> list[Profile]:

@@ -57,7 +57,8 @@ def test_a_closed_iang_window_is_a_change_with_the_evaluators_reason():
                    iang_granted=False)  # fmt: skip
     snap = snapshot(evaluate_profile(grad, "zh-hant"))
     assert snap["statuses"]["IANG:fresh"] == "match"
-    changes = {c.key: c for c in diff(snap, reassess(grad, grad.as_of, date(2026, 12, 2), "zh-hant"))}
+    later = reassess(grad, grad.as_of, date(2026, 12, 2), "zh-hant")
+    changes = {c.key: c for c in diff(snap, later)}
     fresh = changes["IANG:fresh"]
     assert fresh.worse and fresh.new == "no_match"
     assert fresh.reasons and all("\u4e00" <= ch <= "\u9fff" for ch in fresh.reasons[0][:2])
