@@ -141,6 +141,7 @@ class FollowupDuty:
         self.bot = bot
         self.settings = settings
         self._done: tuple[str, date] | None = None  # (version, day) fully handled
+        self._shown: set[int] = set()  # runs whose preview this process has sent
 
     async def __call__(self, store: Store) -> None:
         today = self.settings.today()
@@ -163,6 +164,10 @@ class FollowupDuty:
         if run.status == CONFIRMED:
             await finish_confirm(store, run)  # a crash while the notices were being queued
             return
+        if run.status == PREVIEW and run.id not in self._shown:
+            # awaiting a decision since before this process started: show it again (the
+            # admins may have missed it, or it may never have reached them)
+            await self._show(store, run.id, json.loads(run.summary))
         if run.status != COMPUTING:
             return
         async with store.transaction() as tx:
@@ -191,18 +196,23 @@ class FollowupDuty:
             await tx.update_followup_run(
                 run.id, status, summary=json.dumps(data, ensure_ascii=False)
             )
+        log.info("re-evaluation computed",
+                 extra={"fields": {"run": run.id, "people": summary.people,
+                                   "changed": summary.changed}})  # fmt: skip
+        if summary.people:  # nobody has kept answers: nothing to tell the admins
+            await self._show(store, run.id, data)
+
+    async def _show(self, store: Store, run_id: int, data: dict[str, Any]) -> None:
+        """The preview, to every bot admin in their language."""
+        self._shown.add(run_id)
+        async with store.transaction() as tx:
             admins = set(self.settings.bot_admin_ids) | set(await aw(tx.admin_ids()))
             langs = {}
             for admin in admins:
                 user = await aw(tx.load_user(admin))
                 langs[admin] = user.lang if user and user.lang else "en"
-        log.info("re-evaluation computed",
-                 extra={"fields": {"run": run.id, "people": summary.people,
-                                   "changed": summary.changed}})  # fmt: skip
-        if not summary.people:
-            return  # nobody has kept answers: nothing to tell the admins
         for admin in sorted(admins):
-            screen = preview_screen(run.id, data, langs[admin], buttons=True)
+            screen = preview_screen(run_id, data, langs[admin], buttons=True)
             try:
                 await send_html(self.bot, admin, screen.text, screen.keyboard)
             except TelegramError as exc:
