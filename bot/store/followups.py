@@ -64,7 +64,8 @@ class FollowupTransaction(ABC):
 
     @abstractmethod
     async def followups_after(self, after_user_id: int, limit: int) -> list[StoredFollowup]:
-        """Opted-in people with a user id above `after_user_id`, by id (keyset pages)."""
+        """Opted-in people with a user id above `after_user_id`, by id (keyset pages); not
+        those whose private chat is inactive (they blocked the bot)."""
 
     @abstractmethod
     async def save_followup_state(self, user_id: int, revision: int, state: str) -> bool:

@@ -178,8 +178,10 @@ class FollowupStatements(FollowupTransaction):
 
     async def followups_after(self, after_user_id: int, limit: int) -> list[StoredFollowup]:
         rows = await _aw(self._all(  # type: ignore[attr-defined]
+            # not those who blocked the bot (their private chat is marked inactive)
             f"SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE active=TRUE AND user_id > ?"
-            f" ORDER BY user_id LIMIT ?",
+            f" AND NOT EXISTS (SELECT 1 FROM chats c WHERE c.chat_id=followups.user_id"
+            f" AND c.active=FALSE) ORDER BY user_id LIMIT ?",
             (after_user_id, limit),
         ))  # fmt: skip
         return [_followup(r) for r in rows]

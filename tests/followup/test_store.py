@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.followup.service import aw
-from bot.store import open_store
+from bot.store import StoredChat, open_store
 from bot.store.broadcasts import PENDING, SKIPPED
 from bot.store.followups import CATALOGUE_RUN, FOLLOWUP_AUDIENCE, PERSONAL, PREVIEW
 
@@ -44,6 +44,10 @@ async def test_retention_spares_kept_answers_until_opted_out(store):
     await store.purge_sessions(older_than_seconds=3600)  # stopped just now: kept a while
     async with store.transaction() as tx:
         assert (await tx.load_followup(2)).active is False
+        assert [f.user_id for f in await tx.followups_after(0, 10)] == [1]
+        await aw(tx.mark_chat_inactive(1))  # blocked the bot: not re-evaluated
+        assert await tx.followups_after(0, 10) == []
+        await aw(tx.save_chat(StoredChat(1, "private")))  # back
         assert [f.user_id for f in await tx.followups_after(0, 10)] == [1]
     await store.purge_sessions(older_than_seconds=-1)
     async with store.transaction() as tx:
