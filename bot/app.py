@@ -24,6 +24,7 @@ from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.cluster import INBOX_KEY
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
+from bot.followup import setup as followup_setup
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
 from bot.handlers.compare import compare as compare_command
 from bot.handlers.compare import compare_button_pressed
@@ -34,6 +35,7 @@ from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.store import open_store
 from dialogs import QuestionFlow
+from rules.catalogue_models import use_catalogue_dir
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ def register_handlers(application: Application) -> None:
     add(ChatMemberHandler(groups.track_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.chat_migrated))
     broadcast_setup.register(application)  # subscriptions and admin broadcasts
+    followup_setup.register(application)  # tell me if my result changes (issue 14)
     # Every other button, including forged or unparsable data, goes to the questionnaire,
     # which answers stale or unknown buttons with "this button has expired".
     add(CallbackQueryHandler(questionnaire.answer_button))
@@ -114,7 +117,8 @@ class BotApplication(Application):
             await svc.store.close()
             raise
         svc.background.add(asyncio.create_task(_purge_loop(svc)))
-        broadcast_setup.start(self)
+        sender = broadcast_setup.start(self)
+        followup_setup.start(self, sender)  # re-evaluations run by the sender's process
 
     async def stop(self) -> None:
         # Webhook updates acknowledged and being handled in the background finish first.
@@ -140,6 +144,7 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
     """The Application for `settings`. `builder_overrides` name ApplicationBuilder methods to
     call (e.g. `request=...` for the benchmarks' in-process transport)."""
     assert settings.token, "a token is needed to build the Telegram application"
+    use_catalogue_dir(settings.bot_catalogue_dir)  # None: the shipped catalogue
     builder = (
         Application.builder()
         .application_class(BotApplication)

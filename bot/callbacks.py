@@ -26,7 +26,9 @@ BROADCAST = "b"  # REVISION = job id; ARG1 = aud|menu|when|ok|no|pause|resume|ca
 SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
 RESULT = "r"  # REVISION = fingerprint of the answers; ARG1 = d (details) | w (why not) | r (the
 # result again), ARG2 = a result key such as TTPS:C
-ACTIONS |= {BROADCAST, SUBSCRIBE, RESULT}
+FOLLOWUP = "k"  # "tell me if my result changes" (issue 14): ARG1 = on (REVISION = the answers'
+# fingerprint) | off; an admin's preview: ok | no (REVISION = the re-evaluation run)
+ACTIONS |= {BROADCAST, SUBSCRIBE, RESULT, FOLLOWUP}
 
 
 @dataclass(frozen=True, slots=True)

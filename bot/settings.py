@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     # (counted from BOT_TODAY when set), and how many wrong codes a person may try in an hour.
     resume_code_days: int = Field(default=60, ge=1)
     resume_attempts_per_hour: int = Field(default=5, ge=1)
+    # BOT_CATALOGUE_DIR: evaluate with the scheme catalogue in this directory instead of the
+    # shipped rules/catalogue (trying a new catalogue; tests of a catalogue change, issue 14).
+    bot_catalogue_dir: Path | None = None
 
     # Broadcasts (bot/broadcast/). Every request, replies and broadcasts alike, passes the one
     # outbound limiter (bot/pacing.py); the group window is GROUP_MESSAGES_PER_MINUTE's.
@@ -69,7 +73,9 @@ class Settings(BaseSettings):
                 raise ValueError("BOT_ADMIN_IDS must be comma-separated numeric ids") from exc
         return value
 
-    @field_validator("telegram_bot_token", "webhook_secret", "bot_today", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_secret", "bot_today", "bot_catalogue_dir", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

@@ -437,9 +437,14 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
 
-    # BOT_TODAY (environment or .env): the day the rules are evaluated on, as in Telegram
+    # BOT_TODAY (environment or .env): the day the rules are evaluated on, as in Telegram;
+    # BOT_CATALOGUE_DIR: the catalogue they come from
+    settings = Settings()
+    from rules.catalogue_models import use_catalogue_dir
+
+    use_catalogue_dir(settings.bot_catalogue_dir)
     flow = QuestionFlow.default(skip_by_rules=not args.all_questions)
-    chat = TerminalChat(flow.evaluating_on(Settings().bot_today), lang, write)
+    chat = TerminalChat(flow.evaluating_on(settings.bot_today), lang, write)
     try:
         write(text_of("term_help", lang))
         chat.show()

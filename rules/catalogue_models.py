@@ -415,7 +415,30 @@ def load_catalogue_from(directory: Path) -> Catalogue:
     return _validate(Catalogue, main, "catalogue.yaml")
 
 
+_chosen: list[Path] = [CATALOGUE_DIR]  # the directory load_catalogue reads (see use_catalogue_dir)
+
+
 @cache
 def load_catalogue() -> Catalogue:
-    """The validated catalogue from `rules/catalogue/`, read once per process."""
-    return load_catalogue_from(CATALOGUE_DIR)
+    """The validated catalogue from `rules/catalogue/` (or the directory chosen with
+    `use_catalogue_dir`), read once per process."""
+    return load_catalogue_from(_chosen[0])
+
+
+def use_catalogue_dir(directory: Path | str | None) -> None:
+    """Evaluate with the catalogue in `directory` from now on (None: the shipped one), for the
+    whole process. For operators trying a new catalogue and for tests of a catalogue change;
+    validates it first, then drops every cached resolution of the old one."""
+    path = CATALOGUE_DIR if directory is None else Path(directory)
+    if path == _chosen[0]:
+        return
+    if path != CATALOGUE_DIR:
+        load_catalogue_from(path)  # a broken catalogue fails here, the old one stays in use
+    _chosen[0] = path
+    load_catalogue.cache_clear()
+    from rules import cards, compare, diff, documents, evaluator  # they cache what they resolved
+
+    for cached in (evaluator.resolve, evaluator.render_catalogue, cards.scheme_cards,
+                   compare._names, compare.compare_schemes, documents.documents_for,
+                   diff.age_checks):  # fmt: skip
+        cached.cache_clear()

@@ -300,6 +300,19 @@ def fields_that_matter(profile: Profile) -> frozenset[str]:
     return frozenset([name for name in wanted if getattr(profile, name) is None])
 
 
+def statuses(profile: Profile) -> dict[str, str]:
+    """Each result's status by key (`TTPS:C`, `QMAS`) on `profile.as_of`, without rendering any
+    text: the same statuses as `evaluate_profile`, for comparing many profiles quickly (the
+    re-evaluation of kept answers, rules/diff.py)."""
+    out: dict[str, str] = {}
+    for result in resolve(profile.as_of):
+        outcomes = [fn(profile, args) for fn, args in result.calls]
+        key = result.scheme.id if result.category is None else (
+            f"{result.scheme.id}:{result.category.id}")  # fmt: skip
+        out[key] = _status(outcomes, result.criteria)
+    return out
+
+
 # --- Rendering (per language) --------------------------------------------------------------
 
 

@@ -24,7 +24,8 @@ import heapq
 import itertools
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from telegram import Bot
@@ -53,6 +54,7 @@ from bot.store.broadcasts import (
     BroadcastJob,
     Recipient,
 )
+from bot.store.followups import PERSONAL
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,10 @@ class BroadcastSender:
         self._task: asyncio.Task[None] | None = None
         self.rate_limited = 0  # 429s the broadcast received (all jobs)
         self.uncertain_at_start = 0
+        # Work that only the sender's process (with a shared store: the lease holder) does,
+        # run when the sender is idle, through its store (fenced by the lease): the
+        # re-evaluation after a new catalogue and the daily date-driven check (bot/followup/).
+        self.duties: list[Callable[[Store], Awaitable[None]]] = []
         from bot.broadcast.views import progress_screen
 
         self._progress_screen = progress_screen
@@ -141,6 +147,8 @@ class BroadcastSender:
                         job.started_at = time.time()
                         await tx.update_broadcast(job.id, started_at=job.started_at)
                     due = await tx.next_scheduled_at() if job is None else None
+                if job is None and self.duties:
+                    await self._run_duties()
                 if job is None:
                     wait = IDLE_WAIT if due is None else min(IDLE_WAIT, due - time.time())
                     wait = max(0.05, wait)
@@ -154,6 +162,15 @@ class BroadcastSender:
             except Exception:
                 log.exception("broadcast sender failed; retrying in a moment")
                 await asyncio.sleep(1.0)
+
+    async def _run_duties(self) -> None:
+        for duty in self.duties:
+            try:
+                await duty(self.store)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sender duty failed", extra={"fields": {"duty": repr(duty)}})
 
     async def _fill(self, job: BroadcastJob) -> None:
         while not job.filled:
@@ -195,7 +212,9 @@ class BroadcastSender:
         async def send_one(rec: Recipient) -> None:
             rec.attempts += 1
             try:
-                await self._deliver(job, rec.chat_id)
+                # a personal job's recipient has its own text (issue 14)
+                await self._deliver(job if rec.text is None else replace(job, text=rec.text),
+                                    rec.chat_id)  # fmt: skip
             except RetryAfter as exc:
                 rec.attempts -= 1
                 wait = retry_seconds(exc)
@@ -259,6 +278,10 @@ class BroadcastSender:
                 if budget > 0 and not exhausted:
                     async with self.store.transaction() as tx:
                         claimed = await tx.claim_recipients(job.id, budget)
+                        if job.kind == PERSONAL and claimed:
+                            texts = await tx.recipient_texts([r.id for r in claimed])
+                            for rec in claimed:
+                                rec.text = texts.get(rec.id, "")
                     run.move("pending", SENDING, len(claimed))
                     if len(claimed) < budget:
                         exhausted = True

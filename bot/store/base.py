@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from bot.store.broadcasts import BroadcastTransaction
+from bot.store.followups import FollowupTransaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +64,13 @@ class LeaseLost(Exception):
     """The lease was taken over (or expired) since it was acquired."""
 
 
-class Transaction(BroadcastTransaction, ABC):
+class Transaction(BroadcastTransaction, FollowupTransaction, ABC):
     """One update's reads and writes; committed together when the block exits cleanly.
 
     Every method is a coroutine (`await tx.load_session(key)`): on PostgreSQL each statement
     waits on the network without holding up the event loop. Admins, subscriptions and
-    broadcasts: see `bot/store/broadcasts.py`."""
+    broadcasts: see `bot/store/broadcasts.py`; kept answers and re-evaluation runs:
+    `bot/store/followups.py`."""
 
     @abstractmethod
     async def load_session(self, key: SessionKey) -> StoredSession | None: ...

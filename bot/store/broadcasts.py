@@ -56,6 +56,7 @@ class Recipient:
     id: int
     chat_id: int
     attempts: int = 0
+    text: str | None = None  # a personal job's own text for this recipient (issue 14)
 
 
 @dataclass(slots=True)

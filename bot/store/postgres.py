@@ -206,6 +206,43 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX resume_attempts_user ON resume_attempts (user_id, at);
     """,
+    # 5: "tell me if my result changes" (issue 14): kept answers with the day they were given
+    # and the result shown, re-evaluation runs and their changes awaiting an admin's
+    # confirmation, and a personal notice's own text on its broadcast recipient row.
+    """
+    CREATE TABLE followups (
+        user_id      BIGINT  PRIMARY KEY,
+        lang         TEXT    NOT NULL,
+        profile      TEXT    NOT NULL,
+        given_on     TEXT    NOT NULL,
+        state        TEXT    NOT NULL,
+        revision     INTEGER NOT NULL DEFAULT 1,
+        active       BOOLEAN NOT NULL DEFAULT TRUE,
+        opted_out_at DOUBLE PRECISION,
+        updated_at   DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX followups_active ON followups (active, user_id);
+    CREATE TABLE followup_runs (
+        id           BIGSERIAL PRIMARY KEY,
+        kind         TEXT   NOT NULL,
+        run_key      TEXT   NOT NULL,
+        status       TEXT   NOT NULL,
+        summary      TEXT   NOT NULL DEFAULT '{}',
+        broadcast_id BIGINT,
+        created_at   DOUBLE PRECISION NOT NULL,
+        UNIQUE (kind, run_key)
+    );
+    CREATE TABLE followup_changes (
+        run_id   BIGINT  NOT NULL,
+        user_id  BIGINT  NOT NULL,
+        revision INTEGER NOT NULL,
+        text     TEXT    NOT NULL,
+        state    TEXT    NOT NULL,
+        PRIMARY KEY (run_id, user_id)
+    );
+    CREATE INDEX followup_changes_user ON followup_changes (user_id);
+    ALTER TABLE broadcast_recipients ADD COLUMN text TEXT;
+    """,
 ]
 
 DB_NOW = "extract(epoch from clock_timestamp())"

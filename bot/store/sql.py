@@ -37,6 +37,13 @@ from bot.store.broadcasts import (
     Recipient,
     Statistics,
 )
+from bot.store.followups import (
+    FOLLOWUP_AUDIENCE,
+    PERSONAL,
+    FollowupRun,
+    FollowupTransaction,
+    StoredFollowup,
+)
 
 JOB_COLUMNS = (
     "id, created_by, admin_chat_id, status, audience, kind, text, from_chat_id, message_id,"
@@ -57,6 +64,7 @@ ROWS_ABOUT = (
     ("result_matches", "user_id"), ("bot_admins", "user_id"),
     ("broadcast_recipients", "chat_id"), ("audit_log", "admin_id"),
     ("answer_messages", "user_id"), ("resume_codes", "user_id"), ("resume_attempts", "user_id"),
+    ("followups", "user_id"), ("followup_changes", "user_id"),
 )  # fmt: skip
 INBOX_KEEP_SECONDS = 3600  # a processed update_id is kept this long, to spot a resend
 RESUME_ATTEMPTS_KEEP = 86400  # wrong resume codes are counted over an hour; kept a day at most
@@ -86,6 +94,8 @@ def audience_sql(audience: str) -> tuple[str, list[object]]:
         " LEFT JOIN users u ON u.user_id = s.user_id"
         " WHERE (c.active IS NULL OR c.active = TRUE) AND s.user_id > ?"
     )
+    if audience == FOLLOWUP_AUDIENCE:  # personal notices: recipients written with the job
+        return "SELECT chat_id FROM chats WHERE chat_id > ? AND 1 = 0", []
     params: list[object] = []
     kind, _, value = audience.partition(":")
     if kind == "lang":
@@ -117,7 +127,146 @@ def matched_schemes(last_result: str) -> set[str]:
     return {key.split(":", 1)[0] for key, status in statuses.items() if status == "match"}
 
 
-class SqlTransaction(Transaction):
+FOLLOWUP_COLUMNS = "user_id, lang, profile, given_on, state, revision, active, opted_out_at"
+RUN_COLUMNS = "id, kind, run_key, status, summary, broadcast_id, created_at"
+
+
+def _followup(row: Sequence[Any]) -> StoredFollowup:
+    return StoredFollowup(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
+
+
+class FollowupStatements(FollowupTransaction):
+    """Kept answers, re-evaluation runs and personal notices (issue 14; bot/store/followups.py)."""
+
+    __slots__ = ()
+    _now: float
+
+    async def save_followup(
+        self, user_id: int, lang: str, profile: str, given_on: str, state: str
+    ) -> None:
+        await self._x(
+            "INSERT INTO followups (user_id, lang, profile, given_on, state, revision, active,"
+            " opted_out_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, TRUE, NULL, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET lang=excluded.lang, profile=excluded.profile,"
+            " given_on=excluded.given_on, state=excluded.state,"
+            " revision=followups.revision + 1, active=TRUE, opted_out_at=NULL,"
+            " updated_at=excluded.updated_at",
+            (user_id, lang, profile, given_on, state, self._now),
+        )  # fmt: skip
+
+    async def stop_followup(self, user_id: int) -> bool:
+        row = await self._one(
+            "UPDATE followups SET active=FALSE, opted_out_at=?, revision=revision + 1,"
+            " updated_at=? WHERE user_id=? AND active=TRUE RETURNING user_id",
+            (self._now, self._now, user_id),
+        )  # fmt: skip
+        await self._x("DELETE FROM followup_changes WHERE user_id=?", (user_id,))
+        await self._x(
+            f"UPDATE broadcast_recipients SET state=?, text=NULL, updated_at=? WHERE chat_id=?"
+            f" AND state=? AND broadcast_id IN (SELECT id FROM broadcasts WHERE kind=?"
+            f" AND status IN ({marks(len(ACTIVE_STATUSES))}))",
+            (SKIPPED, self._now, user_id, PENDING, PERSONAL, *ACTIVE_STATUSES),
+        )  # fmt: skip
+        return row is not None
+
+    async def load_followup(self, user_id: int) -> StoredFollowup | None:
+        row = await self._one(
+            f"SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE user_id=?", (user_id,)
+        )  # fmt: skip
+        return _followup(row) if row else None
+
+    async def followups_after(self, after_user_id: int, limit: int) -> list[StoredFollowup]:
+        rows = await self._all(
+            # not those who blocked the bot (their private chat is marked inactive)
+            f"SELECT {FOLLOWUP_COLUMNS} FROM followups WHERE active=TRUE AND user_id > ?"
+            f" AND NOT EXISTS (SELECT 1 FROM chats c WHERE c.chat_id=followups.user_id"
+            f" AND c.active=FALSE) ORDER BY user_id LIMIT ?",
+            (after_user_id, limit),
+        )  # fmt: skip
+        return [_followup(r) for r in rows]
+
+    async def save_followup_state(self, user_id: int, revision: int, state: str) -> bool:
+        row = await self._one(
+            "UPDATE followups SET state=?, updated_at=? WHERE user_id=? AND revision=?"
+            " AND active=TRUE RETURNING user_id",
+            (state, self._now, user_id, revision),
+        )  # fmt: skip
+        return row is not None
+
+    async def create_followup_run(
+        self, kind: str, run_key: str, status: str, summary: str
+    ) -> int | None:
+        row = await self._one(
+            "INSERT INTO followup_runs (kind, run_key, status, summary, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, run_key) DO NOTHING RETURNING id",
+            (kind, run_key, status, summary, self._now),
+        )  # fmt: skip
+        return int(row[0]) if row else None
+
+    async def load_followup_run(self, run_id: int) -> FollowupRun | None:
+        row = await self._one(
+            f"SELECT {RUN_COLUMNS} FROM followup_runs WHERE id=?", (run_id,)
+        )  # fmt: skip
+        return FollowupRun(*row) if row else None
+
+    async def find_followup_run(self, kind: str, run_key: str) -> FollowupRun | None:
+        row = await self._one(
+            f"SELECT {RUN_COLUMNS} FROM followup_runs WHERE kind=? AND run_key=?",
+            (kind, run_key),
+        )  # fmt: skip
+        return FollowupRun(*row) if row else None
+
+    async def update_followup_run(
+        self, run_id: int, status: str, broadcast_id: int | None = None,
+        summary: str | None = None,
+    ) -> None:  # fmt: skip
+        await self._x(
+            "UPDATE followup_runs SET status=?, broadcast_id=COALESCE(?, broadcast_id),"
+            " summary=COALESCE(?, summary) WHERE id=?",
+            (status, broadcast_id, summary, run_id),
+        )  # fmt: skip
+
+    async def add_followup_changes(
+        self, run_id: int, rows: list[tuple[int, int, str, str]]
+    ) -> None:
+        await self._many(
+            "INSERT INTO followup_changes (run_id, user_id, revision, text, state)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, user_id) DO NOTHING",
+            [(run_id, *row) for row in rows],
+        )  # fmt: skip
+
+    async def followup_changes(
+        self, run_id: int, after_user_id: int, limit: int
+    ) -> list[tuple[int, int, str, str]]:
+        rows = await self._all(
+            "SELECT user_id, revision, text, state FROM followup_changes"
+            " WHERE run_id=? AND user_id > ? ORDER BY user_id LIMIT ?",
+            (run_id, after_user_id, limit),
+        )  # fmt: skip
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def delete_followup_changes(self, run_id: int) -> None:
+        await self._x("DELETE FROM followup_changes WHERE run_id=?", (run_id,))
+
+    async def add_personal_recipients(self, job_id: int, rows: list[tuple[int, str]]) -> None:
+        await self._many(
+            "INSERT INTO broadcast_recipients (broadcast_id, chat_id, state, text, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (broadcast_id, chat_id) DO NOTHING",
+            [(job_id, chat_id, PENDING, text, self._now) for chat_id, text in rows],
+        )  # fmt: skip
+
+    async def recipient_texts(self, recipient_ids: list[int]) -> dict[int, str]:
+        if not recipient_ids:
+            return {}
+        rows = await self._all(
+            f"SELECT id, text FROM broadcast_recipients WHERE id IN"
+            f" ({marks(len(recipient_ids))}) AND text IS NOT NULL",
+            tuple(recipient_ids),
+        )  # fmt: skip
+        return {r[0]: r[1] for r in rows}
+
+
+class SqlTransaction(FollowupStatements, Transaction):
     """Every statement of a transaction; `_x`/`_many` come from the backend."""
 
     __slots__ = ("_now",)
@@ -329,8 +478,8 @@ class SqlTransaction(Transaction):
         await self._x(
             f"UPDATE broadcast_recipients SET state=?, updated_at=? WHERE chat_id=? AND state=?"
             f" AND broadcast_id IN (SELECT id FROM broadcasts"
-            f" WHERE status IN ({marks(len(ACTIVE_STATUSES))}))",
-            (SKIPPED, self._now, user_id, PENDING, *ACTIVE_STATUSES),
+            f" WHERE status IN ({marks(len(ACTIVE_STATUSES))}) AND kind <> ?)",
+            (SKIPPED, self._now, user_id, PENDING, *ACTIVE_STATUSES, PERSONAL),
         )
 
     async def subscription(self, user_id: int) -> list[str]:
@@ -547,7 +696,9 @@ class SqlTransaction(Transaction):
         return int(row[0])
 
     async def add_resume_attempt(self, user_id: int) -> None:
-        await self._x("INSERT INTO resume_attempts (user_id, at) VALUES (?, ?)", (user_id, self._now))
+        await self._x(
+            "INSERT INTO resume_attempts (user_id, at) VALUES (?, ?)", (user_id, self._now)
+        )
 
     # --- what the stores' own methods run inside a transaction
     async def forget_rows(self, user_id: int) -> None:
@@ -555,9 +706,10 @@ class SqlTransaction(Transaction):
         the id (a pending one is skipped)."""
         for table in ("sessions", "users", "subscriber_schemes", "subscribers", "result_matches",
                       "bot_admins", "handoffs", "answer_messages", "resume_codes",
-                      "resume_attempts"):  # fmt: skip
+                      "resume_attempts", "followups", "followup_changes"):  # fmt: skip
             await self._x(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         await self._x("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
+        await self._x("UPDATE broadcast_recipients SET text=NULL WHERE chat_id=?", (user_id,))
         await self._x(
             "UPDATE broadcast_recipients SET chat_id=NULL, updated_at=?,"
             " state=CASE WHEN state=? THEN ? ELSE state END WHERE chat_id=?",
@@ -576,7 +728,12 @@ class SqlTransaction(Transaction):
             (self._now - older_than_seconds,),
         )
         await self._x("DELETE FROM answer_messages WHERE at < ?", (self._now - older_than_seconds,))
-        await self._x("DELETE FROM resume_attempts WHERE at < ?", (self._now - RESUME_ATTEMPTS_KEEP,))
+        await self._x(
+            "DELETE FROM resume_attempts WHERE at < ?", (self._now - RESUME_ATTEMPTS_KEEP,)
+        )
+        # kept answers (issue 14): exempt while opted in; the period runs again from opting out
+        await self._x("DELETE FROM followups WHERE active = FALSE AND opted_out_at < ?",
+                      (self._now - older_than_seconds,))  # fmt: skip
         await self._x(f"DELETE FROM update_inbox WHERE done_at < {self.INBOX_NOW} - ?",
                 (INBOX_KEEP_SECONDS,))  # fmt: skip
         return removed
