@@ -56,7 +56,7 @@ async def test_a_row_held_for_ten_seconds_holds_up_no_one_else(bot_api, pg_url):
         async def stalled_transaction() -> None:  # one pooled connection stuck for 10 s
             async with store.transaction() as tx:
                 await tx._x("SET LOCAL statement_timeout = 0")
-                await tx._one(f"SELECT pg_sleep({HELD_SECONDS})")
+                await tx._one(f"SELECT pg_sleep({HELD_SECONDS + 3})")  # outlasts the checks
 
         blocker = await psycopg.AsyncConnection.connect(pg_url)
         await blocker.execute(
