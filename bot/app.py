@@ -29,6 +29,7 @@ from bot.handlers.compare import compare as compare_command
 from bot.handlers.compare import compare_button_pressed
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import OutboundLimiter
+from bot.reminders import setup as reminders_setup
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.store import open_store
@@ -78,6 +79,7 @@ def register_handlers(application: Application) -> None:
     add(ChatMemberHandler(groups.track_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.chat_migrated))
     broadcast_setup.register(application)  # subscriptions and admin broadcasts
+    reminders_setup.register(application)  # /reminders and the "Remind me" button
     # Every other button, including forged or unparsable data, goes to the questionnaire,
     # which answers stale or unknown buttons with "this button has expired".
     add(CallbackQueryHandler(questionnaire.answer_button))
@@ -111,6 +113,7 @@ class BotApplication(Application):
             raise
         svc.background.add(asyncio.create_task(_purge_loop(svc)))
         broadcast_setup.start(self)
+        reminders_setup.start(self)  # after the broadcast sender: it follows its lease
 
     async def stop(self) -> None:
         # Webhook updates acknowledged and being handled in the background finish first.

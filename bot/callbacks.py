@@ -27,6 +27,9 @@ SUBSCRIBE = "u"  # ARG1 = r (after a result), ARG2 = hex mask of scheme ids
 RESULT = "r"  # REVISION = fingerprint of the answers; ARG1 = d (details) | w (why not) | r (the
 # result again), ARG2 = a result key such as TTPS:C
 ACTIONS |= {BROADCAST, SUBSCRIBE, RESULT}
+REMIND = "d"  # deadline reminders: ARG1 = add (REVISION = the answers' fingerprint) | x (cancel
+# the scheme key in ARG2) | xa (cancel all)
+ACTIONS |= {REMIND}
 
 
 @dataclass(frozen=True, slots=True)

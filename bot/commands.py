@@ -10,7 +10,7 @@ from rules.i18n import Lang
 
 PUBLIC_COMMANDS: tuple[str, ...] = (
     "start", "check", "back", "summary", "result", "restart", "schemes", "compare", "language",
-    "help", "about", "privacy", "subscribe", "unsubscribe", "forget",
+    "help", "about", "privacy", "subscribe", "unsubscribe", "reminders", "forget",
 )  # fmt: skip
 
 

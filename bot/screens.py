@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks as cb
 from bot.broadcast.schemes import result_subscribe_row
+from bot.reminders import remind_row
 from bot.render import to_html
 from bot.texts import LANGUAGE_NAMES, t
 from bot.views import Action, View
@@ -233,6 +234,8 @@ def result_screens(inp: ResultInput, session: Session, owner: int | None) -> lis
     """The result (see `bot.views.result`), with Details and Why-not buttons; in private
     chats also "tell me when the rules for these schemes change"."""
     extra = [result_subscribe_row(inp.evaluation, inp.lang)] if owner is None else []
+    if owner is None:  # "Remind me" before a match's apply-by date (bot/handlers/reminders.py)
+        extra = [row for row in (remind_row(inp.evaluation, session, inp.lang), *extra) if row]
     return view_screens(result_view(inp), session, owner, extra)
 
 

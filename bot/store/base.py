@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from bot.store.broadcasts import BroadcastTransaction
+from bot.store.reminders import ReminderTransaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +64,11 @@ class LeaseLost(Exception):
     """The lease was taken over (or expired) since it was acquired."""
 
 
-class Transaction(BroadcastTransaction, ABC):
+class Transaction(BroadcastTransaction, ReminderTransaction, ABC):
     """One update's reads and writes; committed together when the block exits cleanly.
 
-    Admins, subscriptions and broadcasts: see `bot/store/broadcasts.py`."""
+    Admins, subscriptions and broadcasts: see `bot/store/broadcasts.py`; deadline reminders:
+    `bot/store/reminders.py`."""
 
     @abstractmethod
     def load_session(self, key: SessionKey) -> StoredSession | None: ...

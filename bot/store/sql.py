@@ -33,12 +33,21 @@ from bot.store.broadcasts import (
     Recipient,
     Statistics,
 )
+from bot.store.reminders import (
+    R_PENDING,
+    R_SENDING,
+    R_SUPERSEDED,
+    R_UNCERTAIN,
+    Reminder,
+    ReminderSpec,
+)
 
 JOB_COLUMNS = (
     "id, created_by, admin_chat_id, status, audience, kind, text, from_chat_id, message_id,"
     " scheduled_at, created_at, started_at, finished_at, progress_message_id, filled,"
     " fill_cursor, total"
 )
+REMINDER_COLUMNS = "id, user_id, scheme, deadline, days_before, due, url, lang, state"
 CHAT_COLUMNS = "chat_id, type, title, lang, active, bot_admin, registered, settings, migrated_to"
 UPDATABLE = {
     "status", "audience", "scheduled_at", "started_at", "finished_at", "progress_message_id",
@@ -52,7 +61,7 @@ ROWS_ABOUT = (
     ("handoffs", "user_id"), ("subscribers", "user_id"), ("subscriber_schemes", "user_id"),
     ("result_matches", "user_id"), ("bot_admins", "user_id"),
     ("broadcast_recipients", "chat_id"), ("audit_log", "admin_id"),
-    ("answer_messages", "user_id"),
+    ("answer_messages", "user_id"), ("reminders", "user_id"),
 )  # fmt: skip
 INBOX_KEEP_SECONDS = 3600  # a processed update_id is kept this long, to spot a resend
 
@@ -507,7 +516,7 @@ class SqlTransaction(Transaction):
         """`/forget`: every row about the user; delivery rows stay for the counts, without
         the id (a pending one is skipped)."""
         for table in ("sessions", "users", "subscriber_schemes", "subscribers", "result_matches",
-                      "bot_admins", "handoffs", "answer_messages"):  # fmt: skip
+                      "bot_admins", "handoffs", "answer_messages", "reminders"):  # fmt: skip
             self._x(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         self._x("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
         self._x(
@@ -541,3 +550,96 @@ class SqlTransaction(Transaction):
             int(self._one(f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,))[0])
             for table, column in ROWS_ABOUT
         )
+
+    # --- deadline reminders (issue 14; bot/store/reminders.py)
+    async def add_reminders(self, user_id: int, lang: str, specs: list[ReminderSpec]) -> int:
+        added = 0
+        for scheme in sorted({s.scheme for s in specs}):
+            deadlines = sorted({s.deadline for s in specs if s.scheme == scheme})
+            self._x(
+                f"DELETE FROM reminders WHERE user_id=? AND scheme=? AND state=?"
+                f" AND deadline NOT IN ({marks(len(deadlines))})",
+                (user_id, scheme, R_PENDING, *deadlines),
+            )
+        for s in specs:
+            added += self._x(
+                "INSERT INTO reminders (user_id, scheme, deadline, days_before, due, url, lang,"
+                " state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, scheme, deadline, days_before) DO NOTHING",
+                (user_id, s.scheme, s.deadline, s.days_before, s.due, s.url, lang, R_PENDING,
+                 self._now, self._now),
+            ).rowcount  # fmt: skip
+        return added
+
+    async def user_reminders(self, user_id: int) -> list[Reminder]:
+        rows = self._all(
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id=? AND state=?"
+            " ORDER BY deadline, scheme, due",
+            (user_id, R_PENDING),
+        )
+        return [Reminder(*r) for r in rows]
+
+    async def cancel_reminders(self, user_id: int, scheme: str | None = None) -> int:
+        if scheme is None:
+            return self._x(
+                "DELETE FROM reminders WHERE user_id=? AND state=?", (user_id, R_PENDING)
+            ).rowcount
+        return self._x(
+            "DELETE FROM reminders WHERE user_id=? AND scheme=? AND state=?",
+            (user_id, scheme, R_PENDING),
+        ).rowcount
+
+    async def expire_reminders(self, today: str) -> int:
+        # Rows are kept until their deadline passes (the privacy text says so).
+        expired = int(self._one(
+            "SELECT COUNT(*) FROM reminders WHERE state=? AND deadline < ?", (R_PENDING, today)
+        )[0])  # fmt: skip
+        self._x("DELETE FROM reminders WHERE deadline < ?", (today,))
+        return expired
+
+    async def supersede_reminders(self, due_by: str) -> int:
+        return self._x(
+            "UPDATE reminders SET state=?, updated_at=? WHERE state=? AND due <= ? AND EXISTS ("
+            " SELECT 1 FROM reminders o WHERE o.user_id=reminders.user_id"
+            " AND o.scheme=reminders.scheme AND o.deadline=reminders.deadline AND o.state=?"
+            " AND o.due <= ? AND o.days_before < reminders.days_before)",
+            (R_SUPERSEDED, self._now, R_PENDING, due_by, R_PENDING, due_by),
+        ).rowcount
+
+    async def claim_reminders(self, due_by: str, limit: int) -> list[Reminder]:
+        rows = self._all(
+            f"UPDATE reminders SET state=?, updated_at=? WHERE id IN ("
+            f" SELECT id FROM reminders WHERE state=? AND due <= ?"
+            f" ORDER BY due, id LIMIT ?{self.SKIP_LOCKED}) RETURNING {REMINDER_COLUMNS}",
+            (R_SENDING, self._now, R_PENDING, due_by, limit),
+        )
+        if not rows:
+            return []
+        users = sorted({r[1] for r in rows})
+        langs = dict(self._all(
+            f"SELECT user_id, lang FROM users WHERE lang IS NOT NULL"
+            f" AND user_id IN ({marks(len(users))})", users))  # fmt: skip
+        rows.sort()  # RETURNING's order is unspecified
+        return [Reminder(*r[:7], langs.get(r[1]) or r[7], r[8]) for r in rows]
+
+    async def finish_reminders(self, results: list[tuple[int, str, str | None]]) -> None:
+        self._many(
+            "UPDATE reminders SET state=?, error=?, updated_at=? WHERE id=?",
+            [(state, error, self._now, rid) for rid, state, error in results],
+        )
+
+    async def drop_reminders(self, user_id: int, state: str) -> int:
+        return self._x(
+            "UPDATE reminders SET state=?, updated_at=? WHERE user_id=? AND state=?",
+            (state, self._now, user_id, R_PENDING),
+        ).rowcount
+
+    async def recover_sending_reminders(self) -> int:
+        return self._x(
+            "UPDATE reminders SET state=?, updated_at=? WHERE state=?",
+            (R_UNCERTAIN, self._now, R_SENDING),
+        ).rowcount
+
+    async def reminder_counts(self) -> dict[str, int]:
+        rows = self._all("SELECT state, COUNT(*) FROM reminders GROUP BY state")
+        return {state: int(n) for state, n in rows}
