@@ -36,7 +36,11 @@ from bot.store.reminders import R_BLOCKED, R_FAILED, R_PENDING, R_SENT, Reminder
 log = logging.getLogger(__name__)
 
 TICK = 0.005
-MAX_YIELD = 10  # short waits in a row for updates being handled, before sending anyway
+# A reminder may wait: while someone's update is being handled the sender waits up to this many
+# short waits (TICK / 5 each) in a row before sending anyway, and keeps few requests in flight,
+# so that a reply never queues behind a crowd of reminder requests on the event loop.
+MAX_YIELD = 50
+MAX_IN_FLIGHT = 16
 LEASE_WAIT = 1.0
 
 
@@ -144,7 +148,7 @@ class ReminderSender:
         sent = 0
         exhausted = False
         yielded = 0
-        room_max = self.settings.broadcast_max_in_flight
+        room_max = min(self.settings.broadcast_max_in_flight, MAX_IN_FLIGHT)
         try:
             while not exhausted or in_flight or results:
                 if results or blocked:
@@ -183,6 +187,10 @@ class ReminderSender:
         ready = self.limiter.chat_ready_at(rem.user_id)
         if ready:
             await asyncio.sleep(max(0.0, ready - time.monotonic()))
+        for _ in range(MAX_YIELD):
+            if not self.busy():
+                break
+            await asyncio.sleep(TICK / 5)  # a reply is being made: it goes first
         text = reminder_text(rem.scheme, date.fromisoformat(rem.deadline), rem.url, rem.lang, today)  # type: ignore[arg-type]
         kwargs = {"chat_id": rem.user_id, "text": text, "parse_mode": "HTML",
                   "link_preview_options": {"is_disabled": True}}  # fmt: skip
