@@ -22,6 +22,7 @@ from bot.handlers.common import (
 from bot.handlers.questionnaire import _session_from_last_result
 from bot.logs import logged
 from bot.reminders import REMINDERS_KEY, dated_matches, scheme_names, specs_for
+from bot.reminders.sender import maybe_await
 from bot.screens import Screen
 from bot.services import services
 from bot.store.reminders import Reminder
@@ -59,8 +60,9 @@ async def remind_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     flow = svc.flow
     async with svc.store.transaction() as tx:
-        session, _ = load_session(tx, flow, session_key(update), update)
-        stored = tx.load_user(user.id)
+        # (maybe_await: these become coroutines as the store turns asynchronous)
+        session, _ = await maybe_await(load_session(tx, flow, session_key(update), update))
+        stored = await maybe_await(tx.load_user(user.id))
         last = _session_from_last_result(flow, stored.last_result if stored else None, session)
     target = next(
         (s for s in (session, last) if s is not None and fingerprint(s) == data.revision), None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import time
 from datetime import date
@@ -35,12 +36,20 @@ from bot.store.reminders import R_BLOCKED, R_FAILED, R_PENDING, R_SENT, Reminder
 
 log = logging.getLogger(__name__)
 
+
+async def maybe_await(value: Any) -> Any:
+    """A Transaction method's result, awaited if it is a coroutine (the store is becoming
+    asynchronous method by method)."""
+    return await value if inspect.isawaitable(value) else value
+
 TICK = 0.005
 # A reminder may wait: while someone's update is being handled the sender waits up to this many
 # short waits (TICK / 5 each) in a row before sending anyway, and keeps few requests in flight,
 # so that a reply never queues behind a crowd of reminder requests on the event loop.
 MAX_YIELD = 50
-MAX_IN_FLIGHT = 16
+MAX_IN_FLIGHT = 8
+FLUSH_EVERY = 64  # results written in one transaction ...
+FLUSH_SECONDS = 0.05  # ... or after this long
 LEASE_WAIT = 1.0
 
 
@@ -61,6 +70,7 @@ class ReminderSender:
         self.dropped = 0
         self.uncertain = 0
         self._attempts: dict[int, int] = {}  # network errors per reminder id
+        self._requested: set[int] = set()  # reminder ids whose request has started
 
     # --- lifecycle
     def start(self) -> asyncio.Task[None]:
@@ -143,6 +153,7 @@ class ReminderSender:
     async def _send_due(self, today: date, last_due: date) -> int:
         limiter = self.limiter
         in_flight: set[asyncio.Task[None]] = set()
+        waiting: dict[asyncio.Task[None], int] = {}  # in flight -> reminder id
         results: list[tuple[int, str, str | None]] = []
         blocked: list[int] = []
         sent = 0
@@ -150,8 +161,13 @@ class ReminderSender:
         yielded = 0
         room_max = min(self.settings.broadcast_max_in_flight, MAX_IN_FLIGHT)
         try:
+            last_flush = time.monotonic()
             while not exhausted or in_flight or results:
-                if results or blocked:
+                now = time.monotonic()
+                if (results or blocked) and (
+                    len(results) >= FLUSH_EVERY or now - last_flush >= FLUSH_SECONDS or exhausted
+                ):  # a few transactions a second, not one per message
+                    last_flush = now
                     sent += await self._flush(results, blocked)
                 if exhausted:
                     await asyncio.sleep(TICK)
@@ -174,14 +190,26 @@ class ReminderSender:
                 for rem in claimed:
                     limiter.take()
                     task = asyncio.create_task(self._send_one(rem, today, results, blocked))
+                    waiting[task] = rem.id
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
+                    task.add_done_callback(lambda t: waiting.pop(t, None))
                 await asyncio.sleep(0)
         finally:
-            if in_flight:  # cancelled: the requests stop; their rows stay `sending`
-                for task in list(in_flight):
-                    task.cancel()
+            # Stopped (shutdown, lease lost): requests under way stop and their rows stay
+            # `sending` (uncertain after the restart); rows whose request had not started yet
+            # go back to pending, so they are not lost.
+            unstarted = [rid for task, rid in waiting.items() if rid not in self._requested]
+            for task in list(in_flight):
+                task.cancel()
+            if unstarted:
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(self._release(unstarted))
         return sent
+
+    async def _release(self, ids: list[int]) -> None:
+        async with self.store.transaction() as tx:
+            await tx.finish_reminders([(rid, R_PENDING, None) for rid in ids])
 
     async def _send_one(self, rem: Reminder, today: date, results: list, blocked: list) -> None:
         ready = self.limiter.chat_ready_at(rem.user_id)
@@ -191,6 +219,7 @@ class ReminderSender:
             if not self.busy():
                 break
             await asyncio.sleep(TICK / 5)  # a reply is being made: it goes first
+        self._requested.add(rem.id)  # from here on it may arrive: not released on a stop
         text = reminder_text(rem.scheme, date.fromisoformat(rem.deadline), rem.url, rem.lang, today)  # type: ignore[arg-type]
         kwargs = {"chat_id": rem.user_id, "text": text, "parse_mode": "HTML",
                   "link_preview_options": {"is_disabled": True}}  # fmt: skip
@@ -216,6 +245,8 @@ class ReminderSender:
             results.append((rem.id, R_FAILED, str(exc)[:200]))
         else:
             results.append((rem.id, R_SENT, None))
+        finally:
+            self._requested.discard(rem.id)
 
     async def _flush(self, results: list, blocked: list) -> int:
         done, results[:] = list(results), []
@@ -224,7 +255,7 @@ class ReminderSender:
             await tx.finish_reminders(done)
             for user_id in users:
                 await tx.drop_reminders(user_id, R_BLOCKED)
-                tx.mark_chat_inactive(user_id)
+                await maybe_await(tx.mark_chat_inactive(user_id))
         sent = sum(1 for _, state, _ in done if state == R_SENT)
         self.sent += sent
         if sent:
