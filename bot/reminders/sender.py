@@ -47,7 +47,7 @@ TICK = 0.005
 # short waits (TICK / 5 each) in a row before sending anyway, and keeps few requests in flight,
 # so that a reply never queues behind a crowd of reminder requests on the event loop.
 MAX_YIELD = 50
-MAX_IN_FLIGHT = 8
+MAX_IN_FLIGHT = 16
 FLUSH_EVERY = 64  # results written in one transaction ...
 FLUSH_SECONDS = 0.05  # ... or after this long
 LEASE_WAIT = 1.0
