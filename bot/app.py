@@ -31,6 +31,7 @@ from bot.handlers.compare import compare_button_pressed
 from bot.handlers.myanswers import answers_file, myanswers, resume
 from bot.ordering import PerUserUpdateProcessor
 from bot.pacing import OutboundLimiter
+from bot.reminders import setup as reminders_setup
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.store import open_store
@@ -84,6 +85,7 @@ def register_handlers(application: Application) -> None:
     add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.chat_migrated))
     broadcast_setup.register(application)  # subscriptions and admin broadcasts
     followup_setup.register(application)  # tell me if my result changes (issue 14)
+    reminders_setup.register(application)  # /reminders and the "Remind me" button
     # Every other button, including forged or unparsable data, goes to the questionnaire,
     # which answers stale or unknown buttons with "this button has expired".
     add(CallbackQueryHandler(questionnaire.answer_button))
@@ -119,6 +121,7 @@ class BotApplication(Application):
         svc.background.add(asyncio.create_task(_purge_loop(svc)))
         sender = broadcast_setup.start(self)
         followup_setup.start(self, sender)  # re-evaluations run by the sender's process
+        reminders_setup.start(self)  # after the broadcast sender: it follows its lease
 
     async def stop(self) -> None:
         # Webhook updates acknowledged and being handled in the background finish first.

@@ -29,6 +29,9 @@ RESULT = "r"  # REVISION = fingerprint of the answers; ARG1 = d (details) | w (w
 FOLLOWUP = "k"  # "tell me if my result changes" (issue 14): ARG1 = on (REVISION = the answers'
 # fingerprint) | off; an admin's preview: ok | no (REVISION = the re-evaluation run)
 ACTIONS |= {BROADCAST, SUBSCRIBE, RESULT, FOLLOWUP}
+REMIND = "d"  # deadline reminders: ARG1 = add (REVISION = the answers' fingerprint) | x (cancel
+# the scheme key in ARG2) | xa (cancel all)
+ACTIONS |= {REMIND}
 
 
 @dataclass(frozen=True, slots=True)

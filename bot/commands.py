@@ -10,8 +10,8 @@ from rules.i18n import Lang
 
 PUBLIC_COMMANDS: tuple[str, ...] = (
     "start", "check", "back", "summary", "result", "restart", "schemes", "compare", "language",
-    "help", "about", "privacy", "subscribe", "unsubscribe", "followup", "myanswers", "resume",
-    "forget",
+    "help", "about", "privacy", "subscribe", "unsubscribe", "reminders", "followup", "myanswers",
+    "resume", "forget",
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks as cb
 from bot.broadcast.schemes import result_subscribe_row
 from bot.followup.buttons import result_followup_row
+from bot.reminders import remind_row
 from bot.render import to_html
 from bot.texts import LANGUAGE_NAMES, t
 from bot.views import Action, View
@@ -238,6 +239,8 @@ def result_screens(inp: ResultInput, session: Session, owner: int | None) -> lis
     """The result (see `bot.views.result`), with Details and Why-not buttons; in private
     chats also "tell me when the rules for these schemes change"."""
     extra = [result_subscribe_row(inp.evaluation, inp.lang)] if owner is None else []
+    if owner is None:  # "Remind me" before a match's apply-by date (bot/handlers/reminders.py)
+        extra = [row for row in (remind_row(inp.evaluation, session, inp.lang), *extra) if row]
     if owner is None and not inp.provisional:  # issue 14: kept answers, re-evaluated
         extra.append(result_followup_row(fingerprint(session), inp.lang))
     return view_screens(result_view(inp), session, owner, extra)

@@ -62,6 +62,29 @@ class Settings(BaseSettings):
     update_order_window_ms: float = Field(default=50.0, ge=0)
     broadcast_lease_seconds: float = Field(default=15.0, gt=0)
 
+    # Deadline reminders (bot/reminders/): how many days before an apply-by date each one is
+    # sent, how often the due ones are looked for, and the Hong Kong hour from which a day's
+    # reminders go out (BOT_TODAY set: at once).
+    reminder_days: Annotated[tuple[int, ...], NoDecode] = (30, 7, 1)
+    reminder_poll_seconds: float = Field(default=60.0, gt=0)
+    reminder_hour: int = Field(default=9, ge=0, le=23)
+
+    @field_validator("reminder_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                value = [int(p) for p in parts]
+            except ValueError as exc:
+                raise ValueError("REMINDER_DAYS must be comma-separated whole days") from exc
+        if isinstance(value, list | tuple | set | frozenset):
+            days = sorted({int(v) for v in value}, reverse=True)
+            if any(d < 0 for d in days):
+                raise ValueError("REMINDER_DAYS must not be negative")
+            return tuple(days)
+        return value
+
     @field_validator("bot_admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.store.broadcasts import BroadcastTransaction
 from bot.store.followups import FollowupTransaction
+from bot.store.reminders import ReminderTransaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +65,13 @@ class LeaseLost(Exception):
     """The lease was taken over (or expired) since it was acquired."""
 
 
-class Transaction(BroadcastTransaction, FollowupTransaction, ABC):
+class Transaction(BroadcastTransaction, FollowupTransaction, ReminderTransaction, ABC):
     """One update's reads and writes; committed together when the block exits cleanly.
 
     Every method is a coroutine (`await tx.load_session(key)`): on PostgreSQL each statement
     waits on the network without holding up the event loop. Admins, subscriptions and
     broadcasts: see `bot/store/broadcasts.py`; kept answers and re-evaluation runs:
-    `bot/store/followups.py`."""
+    `bot/store/followups.py`; deadline reminders: `bot/store/reminders.py`."""
 
     @abstractmethod
     async def load_session(self, key: SessionKey) -> StoredSession | None: ...

@@ -243,6 +243,25 @@ MIGRATIONS: list[str] = [
     CREATE INDEX followup_changes_user ON followup_changes (user_id);
     ALTER TABLE broadcast_recipients ADD COLUMN text TEXT;
     """,
+    # 6: deadline reminders (issue 14): one row per scheme, deadline and stage (days before).
+    """
+    CREATE TABLE reminders (
+        id          BIGSERIAL PRIMARY KEY,
+        user_id     BIGINT  NOT NULL,
+        scheme      TEXT    NOT NULL,
+        deadline    TEXT    NOT NULL,
+        days_before INTEGER NOT NULL,
+        due         TEXT    NOT NULL,
+        url         TEXT    NOT NULL,
+        lang        TEXT    NOT NULL,
+        state       TEXT    NOT NULL,
+        error       TEXT,
+        created_at  DOUBLE PRECISION NOT NULL,
+        updated_at  DOUBLE PRECISION NOT NULL,
+        UNIQUE (user_id, scheme, deadline, days_before)
+    );
+    CREATE INDEX reminders_due ON reminders (state, due, id);
+    """,
 ]
 
 DB_NOW = "extract(epoch from clock_timestamp())"

@@ -44,12 +44,21 @@ from bot.store.followups import (
     FollowupTransaction,
     StoredFollowup,
 )
+from bot.store.reminders import (
+    R_PENDING,
+    R_SENDING,
+    R_SUPERSEDED,
+    R_UNCERTAIN,
+    Reminder,
+    ReminderSpec,
+)
 
 JOB_COLUMNS = (
     "id, created_by, admin_chat_id, status, audience, kind, text, from_chat_id, message_id,"
     " scheduled_at, created_at, started_at, finished_at, progress_message_id, filled,"
     " fill_cursor, total"
 )
+REMINDER_COLUMNS = "id, user_id, scheme, deadline, days_before, due, url, lang, state"
 CHAT_COLUMNS = "chat_id, type, title, lang, active, bot_admin, registered, settings, migrated_to"
 UPDATABLE = {
     "status", "audience", "scheduled_at", "started_at", "finished_at", "progress_message_id",
@@ -65,6 +74,7 @@ ROWS_ABOUT = (
     ("broadcast_recipients", "chat_id"), ("audit_log", "admin_id"),
     ("answer_messages", "user_id"), ("resume_codes", "user_id"), ("resume_attempts", "user_id"),
     ("followups", "user_id"), ("followup_changes", "user_id"),
+    ("reminders", "user_id"),
 )  # fmt: skip
 INBOX_KEEP_SECONDS = 3600  # a processed update_id is kept this long, to spot a resend
 RESUME_ATTEMPTS_KEEP = 86400  # wrong resume codes are counted over an hour; kept a day at most
@@ -706,7 +716,8 @@ class SqlTransaction(FollowupStatements, Transaction):
         the id (a pending one is skipped)."""
         for table in ("sessions", "users", "subscriber_schemes", "subscribers", "result_matches",
                       "bot_admins", "handoffs", "answer_messages", "resume_codes",
-                      "resume_attempts", "followups", "followup_changes"):  # fmt: skip
+                      "resume_attempts", "followups", "followup_changes",
+                      "reminders"):  # fmt: skip
             await self._x(f"DELETE FROM {table} WHERE user_id=?", (user_id,))
         await self._x("DELETE FROM chats WHERE chat_id=? AND type='private'", (user_id,))
         await self._x("UPDATE broadcast_recipients SET text=NULL WHERE chat_id=?", (user_id,))
@@ -750,6 +761,100 @@ class SqlTransaction(FollowupStatements, Transaction):
             row = await self._one(f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,))
             total += int(row[0])
         return total
+
+    # --- deadline reminders (issue 14; bot/store/reminders.py)
+    async def add_reminders(self, user_id: int, lang: str, specs: list[ReminderSpec]) -> int:
+        added = 0
+        for scheme in sorted({s.scheme for s in specs}):
+            deadlines = sorted({s.deadline for s in specs if s.scheme == scheme})
+            await self._x(
+                f"DELETE FROM reminders WHERE user_id=? AND scheme=? AND state=?"
+                f" AND deadline NOT IN ({marks(len(deadlines))})",
+                (user_id, scheme, R_PENDING, *deadlines),
+            )
+        for s in specs:
+            added += await self._x(
+                "INSERT INTO reminders (user_id, scheme, deadline, days_before, due, url, lang,"
+                " state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, scheme, deadline, days_before) DO NOTHING",
+                (user_id, s.scheme, s.deadline, s.days_before, s.due, s.url, lang, R_PENDING,
+                 self._now, self._now),
+            )  # fmt: skip
+        return added
+
+    async def user_reminders(self, user_id: int) -> list[Reminder]:
+        rows = await self._all(
+            f"SELECT {REMINDER_COLUMNS} FROM reminders WHERE user_id=? AND state=?"
+            " ORDER BY deadline, scheme, due",
+            (user_id, R_PENDING),
+        )
+        return [Reminder(*r) for r in rows]
+
+    async def cancel_reminders(self, user_id: int, scheme: str | None = None) -> int:
+        if scheme is None:
+            return await self._x(
+                "DELETE FROM reminders WHERE user_id=? AND state=?", (user_id, R_PENDING)
+            )
+        return await self._x(
+            "DELETE FROM reminders WHERE user_id=? AND scheme=? AND state=?",
+            (user_id, scheme, R_PENDING),
+        )
+
+    async def expire_reminders(self, today: str) -> int:
+        # Rows are kept until their deadline passes (the privacy text says so).
+        row = await self._one(
+            "SELECT COUNT(*) FROM reminders WHERE state=? AND deadline < ?", (R_PENDING, today)
+        )
+        expired = int(row[0])
+        await self._x("DELETE FROM reminders WHERE deadline < ?", (today,))
+        return expired
+
+    async def supersede_reminders(self, due_by: str) -> int:
+        return await self._x(
+            "UPDATE reminders SET state=?, updated_at=? WHERE state=? AND due <= ? AND EXISTS ("
+            " SELECT 1 FROM reminders o WHERE o.user_id=reminders.user_id"
+            " AND o.scheme=reminders.scheme AND o.deadline=reminders.deadline AND o.state=?"
+            " AND o.due <= ? AND o.days_before < reminders.days_before)",
+            (R_SUPERSEDED, self._now, R_PENDING, due_by, R_PENDING, due_by),
+        )
+
+    async def claim_reminders(self, due_by: str, limit: int) -> list[Reminder]:
+        rows = await self._all(
+            f"UPDATE reminders SET state=?, updated_at=? WHERE id IN ("
+            f" SELECT id FROM reminders WHERE state=? AND due <= ?"
+            f" ORDER BY due, id LIMIT ?{self.SKIP_LOCKED}) RETURNING {REMINDER_COLUMNS}",
+            (R_SENDING, self._now, R_PENDING, due_by, limit),
+        )
+        if not rows:
+            return []
+        users = sorted({r[1] for r in rows})
+        langs = dict(await self._all(
+            f"SELECT user_id, lang FROM users WHERE lang IS NOT NULL"
+            f" AND user_id IN ({marks(len(users))})", users))  # fmt: skip
+        rows.sort()  # RETURNING's order is unspecified
+        return [Reminder(*r[:7], langs.get(r[1]) or r[7], r[8]) for r in rows]
+
+    async def finish_reminders(self, results: list[tuple[int, str, str | None]]) -> None:
+        await self._many(
+            "UPDATE reminders SET state=?, error=?, updated_at=? WHERE id=?",
+            [(state, error, self._now, rid) for rid, state, error in results],
+        )
+
+    async def drop_reminders(self, user_id: int, state: str) -> int:
+        return await self._x(
+            "UPDATE reminders SET state=?, updated_at=? WHERE user_id=? AND state=?",
+            (state, self._now, user_id, R_PENDING),
+        )
+
+    async def recover_sending_reminders(self) -> int:
+        return await self._x(
+            "UPDATE reminders SET state=?, updated_at=? WHERE state=?",
+            (R_UNCERTAIN, self._now, R_SENDING),
+        )
+
+    async def reminder_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT state, COUNT(*) FROM reminders GROUP BY state")
+        return {state: int(n) for state, n in rows}
 
 
 class SqlStore:

@@ -219,6 +219,25 @@ MIGRATIONS: list[str] = [
     CREATE INDEX followup_changes_user ON followup_changes (user_id);
     ALTER TABLE broadcast_recipients ADD COLUMN text TEXT;
     """,
+    # 9: deadline reminders (issue 14): one row per scheme, deadline and stage (days before).
+    """
+    CREATE TABLE reminders (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL,
+        scheme      TEXT    NOT NULL,
+        deadline    TEXT    NOT NULL,
+        days_before INTEGER NOT NULL,
+        due         TEXT    NOT NULL,
+        url         TEXT    NOT NULL,
+        lang        TEXT    NOT NULL,
+        state       TEXT    NOT NULL,
+        error       TEXT,
+        created_at  REAL    NOT NULL,
+        updated_at  REAL    NOT NULL,
+        UNIQUE (user_id, scheme, deadline, days_before)
+    );
+    CREATE INDEX reminders_due ON reminders (state, due, id);
+    """,
 ]
 
 
