@@ -110,6 +110,15 @@ class QuestionFlow:
         self.machine = self.router.machine
         self.states = self.router.states
         self.estimate = Progress(self.router)
+        self._forget()
+
+    def _forget(self) -> None:
+        # The last step, replay and evaluation, by the session object they were made for: an
+        # update asks for them several times (the bot's handler, its screens, its store), and
+        # sessions are immutable, so the same object always gives the same answer.
+        self._last_step: tuple[Session, Step] | None = None
+        self._last_replay: tuple[Session, Any] | None = None
+        self._last_result: tuple[Session, date | None, Any, Any] | None = None
 
     @property
     def as_of(self) -> date | None:
@@ -124,6 +133,7 @@ class QuestionFlow:
         other = copy.copy(self)
         other.router = copy.copy(self.router)
         other.router.as_of = as_of
+        other._forget()
         return other
 
     # --- construction ---------------------------------------------------------------------
@@ -188,38 +198,58 @@ class QuestionFlow:
 
     def step(self, session: Session) -> Step:
         """The view of the session's current step, in its language."""
-        return step_view(self.router, self.estimate, self.texts, self.resolve(session))
+        last = self._last_step
+        if last is not None and last[0] is session:
+            return last[1]
+        step = step_view(self.router, self.estimate, self.texts, self.resolve(session))
+        self._last_step = (session, step)
+        return step
 
     def summary(self, session: Session) -> list[SummaryRow]:
         """One row per answer on the person's path, in question order; each can be changed
         with `change(session, row.question_id)`."""
         return summary_rows(self.router, self.resolve(session))
 
+    def _replayed(self, session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The answers replayed (those no longer relevant removed), and the values on the
+        person's path."""
+        last = self._last_replay
+        if last is not None and last[0] is session:
+            return last[1]
+        _state, path, answers = self.router.replay(self.resolve(session))
+        out = (answers, self.router.path_values(path, answers))
+        self._last_replay = (session, out)
+        return out
+
     def profile(self, session: Session, as_of: date | None = None) -> Profile:
         """The person as the rules see them: answers on the path, inferred values, unknowns as
         None."""
-        _state, path, answers = self.router.replay(self.resolve(session))
-        values = self.router.path_values(path, answers)
-        return self.router.profile_from_values(values, as_of)
+        return self.router.profile_from_values(self._replayed(session)[1], as_of)
 
     def result(self, session: Session, as_of: date | None = None) -> Any:
         """`rules.evaluate_profile(profile(session), lang)`: an `Evaluation`."""
+        return self.evaluated(session, as_of)[1]
+
+    def evaluated(self, session: Session, as_of: date | None = None) -> tuple[Profile, Any]:
+        """(profile, evaluation) of the session: evaluated once for the same session object
+        (sessions are immutable), however many parts of an update ask."""
         from rules import evaluate_profile
 
-        return evaluate_profile(self.profile(session, as_of), session.lang)
+        last = self._last_result
+        if last is not None and last[0] is session and last[1] == as_of:
+            return last[2], last[3]
+        profile = self.profile(session, as_of)
+        evaluation = evaluate_profile(profile, session.lang)
+        self._last_result = (session, as_of, profile, evaluation)
+        return profile, evaluation
 
     def provisional(self, session: Session, as_of: date | None = None) -> Provisional:
         """The result so far, and for each possible scheme the first question not yet answered
         (and relevant now) that reads a fact it still needs. Changes nothing."""
-        from rules import evaluate_profile
-
-        session = self.resolve(session)
-        _state, path, answers = self.router.replay(session)
-        values = self.router.path_values(path, answers)
-        profile = self.router.profile_from_values(values, as_of)
-        evaluation = evaluate_profile(profile, session.lang)
+        answers, values = self._replayed(session)
+        profile, evaluation = self.evaluated(session, as_of)
         settle = settling_questions(self.router, evaluation, profile, answers, values, session.lang)
-        return Provisional(evaluation, settle)
+        return Provisional(evaluation, settle, profile)
 
     # --- export ---------------------------------------------------------------------------
 
@@ -264,6 +294,7 @@ class QuestionFlow:
         At a question, a button key is one of the step's `buttons` (or a `c:XX` country key
         from a reply); typed text is read by the question's kind. At the summary "result" shows
         the result; at the result "summary" returns to the summary and "restart" starts again.
+        The reply says what happened (see `Reply`).
         """
         session = self.resolve(session)
         router = self.router
@@ -271,23 +302,36 @@ class QuestionFlow:
         lang = session.lang
         if state == SUMMARY:
             if key == "result":
-                return Reply(router.to_result(session), True)
-            return Reply(session, False, self.texts.get("error_no_question", lang))
+                return self._moved(router.to_result(session), None, state)
+            return self._refused(session, state, self.texts.get("error_no_question", lang))
         if state == RESULT:
             if key == "summary":
-                return Reply(router.back(session), True)
+                return self._moved(router.back(session), None, state)
             if key == "restart":
-                return Reply(router.restart(session), True)
-            return Reply(session, False, self.texts.get("error_no_question", lang))
+                return self._moved(router.restart(session), None, state)
+            return self._refused(session, state, self.texts.get("error_no_question", lang))
         kind = self.kinds[state]
         if key is not None:
             outcome = kind.read_key(key, lang)
         elif text is None or not text.strip():
-            return Reply(session, False, self.texts.get("error_text", lang))
+            return self._refused(session, state, self.texts.get("error_text", lang))
         else:
             outcome = kind.read_text(text.strip(), lang)
         if not isinstance(outcome, Accepted):
-            return Reply(session, False, outcome.message, outcome.buttons)
+            return self._refused(session, state, outcome.message, outcome.buttons)
         if outcome.value is None and not kind.nullable:
-            return Reply(session, False, self.texts.get("error_choice", lang))
-        return Reply(router.accept(session, kind.question, outcome.value), True, outcome.note)
+            return self._refused(session, state, self.texts.get("error_choice", lang))
+        new = router.accept(session, kind.question, outcome.value)
+        return self._moved(new, state, state, outcome.note)
+
+    def _moved(
+        self, session: Session, answered: str | None, before: str, note: str | None = None
+    ) -> Reply:
+        state = self.router.state_of(session)
+        finished = state == RESULT and before != RESULT
+        return Reply(session, True, note, (), answered, state, finished, self)
+
+    def _refused(
+        self, session: Session, state: str, message: str, buttons: tuple[Button, ...] = ()
+    ) -> Reply:
+        return Reply(session, False, message, buttons, None, state, False, self)

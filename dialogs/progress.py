@@ -69,11 +69,7 @@ class Progress:
         index = 1 + len(answers) - len(later) - (state in answers)
         matter = None
         if router.skip_by_rules:
-            try:
-                values = router.values(answers, before=pos)
-                matter = router.fields_that_matter(router.profile_from_values(values))
-            except ValueError:
-                matter = None
+            matter = router.matter_of(router.values(answers, before=pos))
         # Country answers only matter through the codes the conditions name (CN, LA, NP):
         # reading every other country as one value keeps the estimate's cache small and hot.
         read_values: list[AnswerValue] = []

@@ -19,7 +19,7 @@ from dialogs.kinds import MultiKind, QuestionKind
 from dialogs.machine import RESULT, SUMMARY, Cursor, build_machine, move
 from dialogs.questions import AnswerValue, Question
 from dialogs.session import Session, copy_session
-from rules.profile import Profile
+from rules.profile import Profile, today_in_hong_kong
 
 Replayed = tuple[str, list[str], dict[str, AnswerValue]]
 
@@ -62,6 +62,7 @@ class Router:
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = build_machine(questions, conditions, self.parent, self.states)
         self._matter: Callable[[Profile], frozenset[str] | None] | None = None
+        self._matter_memo: dict[Any, frozenset[str] | None] = {}
         # The date the rules skip evaluates on (None: today in Hong Kong).
         self.as_of: date | None = None
 
@@ -150,12 +151,30 @@ class Router:
             self._matter = fields_that_could_match
         return self._matter(profile)
 
-    def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
+    def matter_of(self, values: Mapping[str, Any]) -> frozenset[str] | None:
+        """The fields that still matter for the person these values describe (None: the
+        values make no valid profile, or everything matters). Remembered by the values: a
+        step asks it for the same answers several times (the walk, the progress estimate),
+        and people on the same path share them."""
+        key = (self.as_of or today_in_hong_kong(), frozenset(values.items()))
         try:
-            profile = self.profile_from_values(values)
+            return self._matter_memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value: not from this flow, do not remember
+            key = None
+        try:
+            matter = self.fields_that_matter(self.profile_from_values(values))
         except ValueError:
-            return True
-        matter = self.fields_that_matter(profile)
+            matter = None
+        if key is not None:
+            if len(self._matter_memo) >= 8192:
+                self._matter_memo.clear()
+            self._matter_memo[key] = matter
+        return matter
+
+    def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
+        matter = self.matter_of(values)
         return matter is None or asks_for(self.by_id[qid], matter)
 
     # --- moving through the machine -------------------------------------------------------

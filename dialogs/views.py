@@ -4,7 +4,8 @@ chat) render it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from dialogs.machine import RESULT, SUMMARY
@@ -53,16 +54,36 @@ class Step:
     can_see_now: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reply:
-    """The outcome of an answer. Accepted: `session` is the new session. Not accepted: it is the
-    unchanged session and `message` says why (in the session's language); `buttons` may offer
-    choices (several matching countries, or yes/no after a university look-up)."""
+    """What an answer did, so an adapter need not work it out again.
+
+    Accepted: `session` is the new session, `answered` the question answered, `state` where the
+    session is now (the next question, "summary" or "result") and `finished` whether this
+    answer reached the result. Not accepted: `session` is the unchanged session, `message` says
+    why (in the session's language) and `buttons` may offer choices (several matching
+    countries, or yes/no after a university look-up). `message` is also set on success for
+    confirmations ("Nationality: Vietnam."). `step` is the view of the step to show now and,
+    when finished, `evaluation` the rules' result: each computed once, when first read.
+    """
 
     session: Session
     accepted: bool
     message: str | None = None
     buttons: tuple[Button, ...] = ()
+    answered: str | None = None
+    state: str = ""
+    finished: bool = False
+    flow: Any = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def step(self) -> Step:
+        return self.flow.step(self.session)
+
+    @cached_property
+    def evaluation(self) -> Any:
+        """The finished result's evaluation (None when not finished)."""
+        return self.flow.result(self.session) if self.finished else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +104,7 @@ class Provisional:
 
     evaluation: Any
     settle: tuple[Settle, ...]
+    profile: Any = None  # the profile evaluated
 
 
 @dataclass(frozen=True, slots=True)

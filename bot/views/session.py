@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from bot.views.result import ResultInput
 from dialogs import QuestionFlow, Session
-from rules import evaluate_profile
 from rules.gaps import gaps, unknown_points
 from rules.results import Evaluation
 
@@ -67,9 +66,9 @@ def result_input(
     evaluated the session (the flow's provisional result), is used instead of a second one."""
     if provisional is None:
         provisional = flow.step(session).kind != "result"
-    profile = flow.profile(session, as_of)
+    profile, evaluated = flow.evaluated(session, as_of)
     return ResultInput(
-        evaluation=evaluation or evaluate_profile(profile, session.lang),
+        evaluation=evaluation or evaluated,
         lang=session.lang,
         gaps=gaps(profile),
         askable=askable_fields(flow, session, provisional=provisional),
