@@ -52,7 +52,7 @@ from dialogs.views import (
     summary_rows,
 )
 from rules.i18n import normalise_lang
-from rules.profile import Profile
+from rules.profile import Profile, today_in_hong_kong
 
 __all__ = [
     "EARLIEST_DATE",
@@ -70,6 +70,13 @@ __all__ = [
     "StepKind",
     "SummaryRow",
 ]
+
+
+def _key(as_of: date | None, lang: str, values: dict[str, Any]) -> Any:
+    try:
+        return (as_of or today_in_hong_kong(), lang, frozenset(values.items()))
+    except TypeError:  # an unhashable value: do not remember
+        return None
 
 
 class QuestionFlow:
@@ -110,6 +117,10 @@ class QuestionFlow:
         self.machine = self.router.machine
         self.states = self.router.states
         self.estimate = Progress(self.router)
+        # Evaluations by the values they were made from: the rules are a pure function of the
+        # profile, and people who gave the same answers (most share their first few) get the
+        # same result. An evaluation is shared, so it is read, never changed.
+        self._evaluations: dict[Any, tuple[Profile, Any]] = {}
         self._forget()
 
     def _forget(self) -> None:
@@ -238,10 +249,18 @@ class QuestionFlow:
         last = self._last_result
         if last is not None and last[0] is session and last[1] == as_of:
             return last[2], last[3]
-        profile = self.profile(session, as_of)
-        evaluation = evaluate_profile(profile, session.lang)
-        self._last_result = (session, as_of, profile, evaluation)
-        return profile, evaluation
+        values = self._replayed(session)[1]
+        key = _key(as_of or self.router.as_of, session.lang, values)
+        found = self._evaluations.get(key) if key is not None else None
+        if found is None:
+            profile = self.router.profile_from_values(values, as_of)
+            found = (profile, evaluate_profile(profile, session.lang))
+            if key is not None:
+                if len(self._evaluations) >= 2048:
+                    self._evaluations.clear()
+                self._evaluations[key] = found
+        self._last_result = (session, as_of, *found)
+        return found
 
     def provisional(self, session: Session, as_of: date | None = None) -> Provisional:
         """The result so far, and for each possible scheme the first question not yet answered

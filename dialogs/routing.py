@@ -45,6 +45,7 @@ class Router:
         self.version = version
         # Checklist lines read by conditions like question ids: line id -> its checklist.
         self.parent: dict[str, str] = {o.id: q.id for q in questions for o in q.checklist}
+        self.fields: dict[str, frozenset[str]] = {q.id: frozenset(q.fields) for q in questions}
         self.multi: dict[str, MultiKind] = {
             qid: k for qid, k in kinds.items() if isinstance(k, MultiKind)
         }

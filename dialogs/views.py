@@ -195,9 +195,9 @@ def settling_questions(
             continue
         wanted = set(open_fields[key])
         for q in router.questions:
-            cond = router.conditions.get(q.id)
-            if q.id in answers or not wanted & set(q.fields):
+            if q.id in answers or wanted.isdisjoint(router.fields[q.id]):
                 continue
+            cond = router.conditions.get(q.id)
             if cond is None or cond.test(values):
                 settle.append(Settle(key, names[key], q.id, q.label[lang]))
                 break
