@@ -121,6 +121,7 @@ class QuestionFlow:
         # profile, and people who gave the same answers (most share their first few) get the
         # same result. An evaluation is shared, so it is read, never changed.
         self._evaluations: dict[Any, tuple[Profile, Any]] = {}
+        self._settle: dict[Any, tuple[Settle, ...]] = {}  # likewise the questions that settle
         self._forget()
 
     def _forget(self) -> None:
@@ -267,7 +268,18 @@ class QuestionFlow:
         (and relevant now) that reads a fact it still needs. Changes nothing."""
         answers, values = self._replayed(session)
         profile, evaluation = self.evaluated(session, as_of)
-        settle = settling_questions(self.router, evaluation, profile, answers, values, session.lang)
+        key = _key(as_of or self.router.as_of, session.lang, values)
+        if key is not None:
+            key = (key, frozenset(answers))
+        settle = self._settle.get(key) if key is not None else None
+        if settle is None:
+            settle = settling_questions(
+                self.router, evaluation, profile, answers, values, session.lang
+            )
+            if key is not None:
+                if len(self._settle) >= 2048:
+                    self._settle.clear()
+                self._settle[key] = settle
         return Provisional(evaluation, settle, profile)
 
     # --- export ---------------------------------------------------------------------------
