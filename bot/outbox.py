@@ -13,6 +13,7 @@ walk over every button's attributes cost more than the rest of sending.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -46,10 +47,47 @@ def _button(b: InlineKeyboardButton) -> dict[str, Any]:
     return out
 
 
-def markup(keyboard: InlineKeyboardMarkup | dict[str, Any] | None) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class Key:
+    """An inline button with text and callback data (or a URL) as plain data. The questionnaire
+    draws ten or more of these on every update; python-telegram-bot's `InlineKeyboardButton`
+    costs more to build, and to turn back into JSON, than the rest of the screen."""
+
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Keyboard:
+    """An inline keyboard of `Key`s (python-telegram-bot buttons may be mixed in), read like
+    `InlineKeyboardMarkup` (`inline_keyboard`: rows of buttons with `text`, `callback_data`,
+    `url`)."""
+
+    inline_keyboard: tuple[tuple[Key | InlineKeyboardButton, ...], ...]
+
+    @classmethod
+    def of(cls, rows: list[list[Key | InlineKeyboardButton]]) -> Keyboard:
+        return cls(tuple(tuple(row) for row in rows))
+
+
+def _key(b: Key | InlineKeyboardButton) -> dict[str, Any]:
+    if type(b) is not Key:
+        return _button(b)  # type: ignore[arg-type]
+    if b.url is not None:
+        return {"text": b.text, "url": b.url}
+    return {"text": b.text, "callback_data": b.callback_data}
+
+
+AnyKeyboard = InlineKeyboardMarkup | Keyboard | dict[str, Any]
+
+
+def markup(keyboard: AnyKeyboard | None) -> dict[str, Any] | None:
     """The reply_markup parameter as a dict (a dict is passed through)."""
     if keyboard is None or isinstance(keyboard, dict):
         return keyboard
+    if isinstance(keyboard, Keyboard):
+        return {"inline_keyboard": [[_key(b) for b in row] for row in keyboard.inline_keyboard]}
     if keyboard.api_kwargs or not keyboard.inline_keyboard:
         return keyboard.to_dict()
     return {"inline_keyboard": [[_button(b) for b in row] for row in keyboard.inline_keyboard]}
@@ -59,7 +97,7 @@ async def send_html(
     bot: Bot,
     chat_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | dict[str, Any] | None = None,
+    keyboard: AnyKeyboard | None = None,
     *,
     thread_id: int | None = None,
     reply_to: int | None = None,
@@ -84,7 +122,7 @@ async def edit_html(
     chat_id: int,
     message_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | dict[str, Any] | None = None,
+    keyboard: AnyKeyboard | None = None,
 ) -> Any:
     kwargs: dict[str, Any] = {
         "chat_id": chat_id,

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks as cb
 from bot.broadcast.schemes import result_subscribe_row
 from bot.followup.buttons import result_followup_row
+from bot.outbox import Key, Keyboard
 from bot.reminders import remind_row
 from bot.render import to_html
 from bot.texts import LANGUAGE_NAMES, t
@@ -29,16 +30,19 @@ SHORT_LABEL = 18
 @dataclass(frozen=True, slots=True)
 class Screen:
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | Keyboard | None = None
 
 
 def _e(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    rows: list[list[InlineKeyboardButton]] = []
-    pending: list[InlineKeyboardButton] = []
+Button_ = Key | InlineKeyboardButton
+
+
+def _rows(buttons: list[Button_]) -> list[list[Button_]]:
+    rows: list[list[Button_]] = []
+    pending: list[Button_] = []
     for button in buttons:
         if len(button.text) > SHORT_LABEL:
             if pending:
@@ -57,12 +61,12 @@ def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton
 
 def answer_buttons(
     buttons: tuple[Button, ...], state: str, revision: int, owner: int | None, selected: str | None
-) -> list[InlineKeyboardButton]:
-    out = []
+) -> list[Button_]:
+    out: list[Button_] = []
     for b in buttons:
         label = f"✓ {b.label}" if b.key == selected else b.label
         data = cb.Callback(cb.ANSWER, owner, revision, state, b.key).encode()
-        out.append(InlineKeyboardButton(label, callback_data=data))
+        out.append(Key(label, data))
     return out
 
 
@@ -86,14 +90,14 @@ def parse_toggle(key: str) -> tuple[int, int] | None:
         return None
 
 
-def checklist_buttons(step: Step, owner: int | None, mask: int) -> list[list[InlineKeyboardButton]]:
+def checklist_buttons(step: Step, owner: int | None, mask: int) -> list[list[Button_]]:
     """One row per line, ☐/☑ and its label as exported; then Done, which submits the ticks."""
     rows = []
     lines = [b for b in step.buttons if b.key.startswith("t")]
     for i, b in enumerate(lines):
         mark = TICKED if mask >> i & 1 else UNTICKED
         data = cb.Callback(cb.ANSWER, owner, step.revision, step.state, toggle_key(i, mask))
-        rows.append([InlineKeyboardButton(f"{mark} {b.label}", callback_data=data.encode())])
+        rows.append([Key(f"{mark} {b.label}", data.encode())])
     done = next(b for b in step.buttons if b.key == "m")
     data = cb.Callback(
         cb.ANSWER,
@@ -102,14 +106,12 @@ def checklist_buttons(step: Step, owner: int | None, mask: int) -> list[list[Inl
         step.state,
         QuestionFlow.checklist_key(i for i in range(len(lines)) if mask >> i & 1),
     )
-    rows.append([InlineKeyboardButton(done.label, callback_data=data.encode())])
+    rows.append([Key(done.label, data.encode())])
     return rows
 
 
-def nav_button(action: str, label_key: str, lang: Lang, revision: int, owner: int | None):
-    return InlineKeyboardButton(
-        t(label_key, lang), callback_data=cb.Callback(cb.NAV, owner, revision, action).encode()
-    )
+def nav_button(action: str, label_key: str, lang: Lang, revision: int, owner: int | None) -> Key:
+    return Key(t(label_key, lang), cb.Callback(cb.NAV, owner, revision, action).encode())
 
 
 def question_screen(
@@ -137,7 +139,7 @@ def question_screen(
         rows.append([nav_button("now", "btn_see_now", lang, step.revision, owner)])
     if step.can_go_back:
         rows.append([nav_button("back", "btn_back", lang, step.revision, owner)])
-    return Screen("\n".join(lines), InlineKeyboardMarkup(rows))
+    return Screen("\n".join(lines), Keyboard.of(rows))
 
 
 def provisional_screens(
@@ -160,7 +162,7 @@ def provisional_screens(
             data = cb.Callback(cb.NAV, owner, session.revision, "current")
         else:
             data = cb.Callback(cb.JUMP, owner, session.revision, qid)
-        rows.append([InlineKeyboardButton(text, callback_data=data.encode())])
+        rows.append([Key(text, data.encode())])
     return view_screens(result_view(inp), session, owner, rows)
 
 
@@ -170,7 +172,7 @@ def choices_screen(
     """A re-ask with a few candidate answers (several countries matched, a university found)."""
     text = f"{_e(message)}\n\n<b>{_e(step.prompt)}</b>"
     rows = _rows(answer_buttons(buttons, step.state, step.revision, owner, None))
-    return Screen(text, InlineKeyboardMarkup(rows) if rows else None)
+    return Screen(text, Keyboard.of(rows) if rows else None)
 
 
 def summary_screen(flow: QuestionFlow, session: Session, owner: int | None) -> Screen:
@@ -184,26 +186,24 @@ def summary_screen(flow: QuestionFlow, session: Session, owner: int | None) -> S
             [t("summary_header", lang)]
             + [t("summary_row", lang, label=r.label, answer=r.answer) for r in rows_data]
         )
-    buttons = [
-        InlineKeyboardButton(
+    buttons: list[Button_] = [
+        Key(
             t("btn_change", lang, label=r.label),
-            callback_data=cb.Callback(cb.CHANGE, owner, step.revision, r.question_id).encode(),
+            cb.Callback(cb.CHANGE, owner, step.revision, r.question_id).encode(),
         )
         for r in rows_data
     ]
     rows = _rows(buttons)
     if step.kind == "summary":
         data = cb.Callback(cb.ANSWER, owner, step.revision, step.state, "result").encode()
-        rows.append([InlineKeyboardButton(t("btn_see_result", lang), callback_data=data)])
+        rows.append([Key(t("btn_see_result", lang), data)])
     elif step.kind == "question":
         rows.append([nav_button("current", "btn_continue", lang, step.revision, owner)])
     rows.append([nav_button("restart", "btn_restart", lang, step.revision, owner)])
-    return Screen(text, InlineKeyboardMarkup(rows))
+    return Screen(text, Keyboard.of(rows))
 
 
-def _action_button(
-    action: Action, owner: int | None, revision: int, answers: int
-) -> InlineKeyboardButton:
+def _action_button(action: Action, owner: int | None, revision: int, answers: int) -> Key:
     """A view's action as a button: result screens carry the answers' fingerprint, the
     navigation buttons the session's revision (as every questionnaire button does)."""
     if action.kind == "compare":  # the comparison is public catalogue facts: no owner
@@ -215,21 +215,23 @@ def _action_button(
     else:
         arg1 = {"details": "d", "why_not": "w", "result": "r"}[action.kind]
         data = cb.Callback(cb.RESULT, owner, answers, arg1, action.arg)
-    return InlineKeyboardButton(action.label, callback_data=data.encode())
+    return Key(action.label, data.encode())
 
 
 def view_screens(
     view: View,
     session: Session,
     owner: int | None,
-    extra_rows: list[list[InlineKeyboardButton]] | None = None,
+    extra_rows: list[list[Button_]] | None = None,
 ) -> list[Screen]:
     """A channel-neutral view as Telegram messages; the keyboard goes on the last one."""
     parts = to_html(view)
     answers = fingerprint(session)
-    rows = [[_action_button(a, owner, session.revision, answers) for a in row] for row in view.rows]
+    rows: list[list[Button_]] = [
+        [_action_button(a, owner, session.revision, answers) for a in row] for row in view.rows
+    ]
     rows += extra_rows or []
-    keyboard = InlineKeyboardMarkup(rows) if rows else None
+    keyboard = Keyboard.of(rows) if rows else None
     screens = [Screen(p) for p in parts[:-1]]
     screens.append(Screen(parts[-1], keyboard))
     return screens

@@ -32,6 +32,11 @@ Public API (stable; everything else is internal):
         reply.buttons      extra choices to offer with the message (several countries match;
                            yes/no/not sure after a university look-up); their keys go to
                            `answer(key=...)` like any other
+        reply.answered     the question answered (None when refused, or at the summary/result)
+        reply.state        where the session is now: question id, "summary" or "result"
+        reply.finished     this answer reached the result
+        reply.step         the step to show now (computed once, when read)
+        reply.evaluation   when finished, the rules' evaluation (computed once, when read)
     flow.back(session) -> Session              # previous question, its answer kept and preselected
     flow.change(session, question_id) -> Session   # jump to an answered question (ValueError if
                                                # it is not on the person's path)
@@ -40,6 +45,8 @@ Public API (stable; everything else is internal):
     flow.summary(session) -> list[SummaryRow(question_id, label, answer)]
     flow.profile(session) -> rules.Profile     # unknowns stay None; bands give their lower edge
     flow.result(session) -> rules.results.Evaluation   # rules.evaluate_profile in session.lang
+    flow.evaluated(session) -> (Profile, Evaluation)  # both at once; one evaluation per
+                                               # session object (and per set of answers)
     flow.export() -> dict                      # the contract's export JSON
     flow.provisional(session) -> Provisional   # "see my result now" (step.can_see_now): the
                                                # evaluation so far and, per possible scheme, the
@@ -54,6 +61,10 @@ Button keys are short ASCII: option index ("0", "1", ...), band ("b0", "b1", ...
 and f"c:{question_id}:{revision}" for summary "change" buttons — at most ~40 bytes. On a press
 whose state or revision differs from `flow.step(session)`, treat the button as stale: show the
 current step again (the `error_stale` text exists for this).
+
+Modules: `kinds` (one class per question kind: parse, validate, buttons, label), `machine`
+(the shared transitions Machine), `routing` (replay and every move), `progress`, `views` (the
+data above), `export`, `session`; `flow` is the facade over them.
 
 Threads: a flow attaches a cursor to its one machine for the length of a call and detaches it
 before returning (no awaits in between), so any number of asyncio tasks may share it; it is not

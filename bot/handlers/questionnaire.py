@@ -45,7 +45,7 @@ from bot.services import Services, services
 from bot.store import SessionKey
 from bot.texts import t
 from bot.views.session import result_input
-from dialogs import QuestionFlow, Session
+from dialogs import Provisional, QuestionFlow, Reply, Session
 from rules.i18n import LANGS, Lang
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class Announcement:
 
 
 def _matched_names(flow: QuestionFlow, session: Session) -> tuple[str, ...]:
-    evaluation = flow.result(session)
+    evaluation = flow.result(session)  # evaluated once per session (the flow remembers it)
     return tuple(dict.fromkeys(r.short_name for r in evaluation.with_status("match")))
 
 
@@ -121,9 +121,12 @@ async def _finish(tx, flow: QuestionFlow, update: Update, session: Session) -> A
 
 
 async def _store_step(
-    tx, flow: QuestionFlow, update: Update, session: Session
+    tx, flow: QuestionFlow, update: Update, session: Session, *, finished: bool | None = None
 ) -> Announcement | None:
-    finished = flow.state_of(session) == "result"
+    """Save the session; on reaching the result also remember it (`_finish`). `finished` is
+    the flow's word for it when the caller has its reply."""
+    if finished is None:
+        finished = flow.state_of(session) == "result"
     await save_session(tx, session_key(update), session, finished=finished)
     if finished:
         return await _finish(tx, flow, update, session)
@@ -270,9 +273,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not existed or payload in DEEP_LINK_LANGS:
             await save_session(tx, session_key(update), session, finished=False)
         resumed = existed and bool(session.answers)
-        quiet = not is_private(update) and settings_of(
-            await tx.load_chat(update.effective_chat.id)
-        ).quiet
+        quiet = (
+            not is_private(update)
+            and settings_of(await tx.load_chat(update.effective_chat.id)).quiet
+        )
     lang = session.lang
     if moved:
         greeting = t("handoff_welcome", lang, name=user.first_name)
@@ -295,106 +299,122 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await show_step(update, context, session)
 
 
+@dataclass(frozen=True, slots=True)
+class _Press:
+    """What a button press did to the session, decided in its transaction; `_show_press`
+    shows it. `stale`: the button no longer applies (the current step is shown again)."""
+
+    session: Session
+    state_before: str
+    stale: bool = False
+    reply: Reply | None = None  # an answer: what the flow says happened
+    moved: bool = False  # back, restart, change or jump: the session moved
+    ticks: int | None = None  # a checklist line toggled: the keyboard's new ticks
+    provisional: Provisional | None = None  # "see my result now"
+    announcement: Announcement | None = None
+
+
+async def _apply_press(tx, flow: QuestionFlow, update: Update, data: cb.Callback | None) -> _Press:
+    """Load the session, apply the press through the flow, save what changed (once)."""
+    session, _ = await load_session(tx, flow, session_key(update), update)
+    state = flow.state_of(session)
+    if data is None or data.revision != session.revision:
+        return _Press(session, state, stale=True)
+    if data.action == cb.ANSWER and data.arg1 == state:
+        toggle = parse_toggle(data.arg2) if _is_checklist(flow, state) else None
+        if toggle is not None:
+            # A checklist line: only the keyboard changes; the ticks are submitted by Done.
+            line, mask = toggle
+            if 0 <= line < len(flow.by_id[state].checklist):
+                return _Press(session, state, ticks=mask ^ (1 << line))
+            return _Press(session, state, stale=True)
+        reply = flow.answer(session, key=data.arg2)
+        if reply.accepted:
+            announcement = await _store_step(
+                tx, flow, update, reply.session, finished=reply.finished
+            )
+            return _Press(reply.session, state, reply=reply, announcement=announcement)
+        if reply.buttons:
+            return _Press(session, state, reply=reply)
+        return _Press(session, state, stale=True)
+    if data.action in (cb.CHANGE, cb.JUMP):
+        # change an answer, or answer just one question "see my result now" offered
+        move = flow.change if data.action == cb.CHANGE else flow.jump
+        try:
+            moved = move(session, data.arg1)
+        except ValueError:
+            return _Press(session, state, stale=True)
+        await save_session(tx, session_key(update), moved, finished=False)
+        return _Press(moved, state, moved=True)
+    if data.action == cb.NAV and data.arg1 == "now" and state in flow.by_id:
+        # The result so far; the session (and /result's last finished result) unchanged.
+        return _Press(session, state, provisional=flow.provisional(session))
+    if data.action == cb.NAV:
+        moved, handled = _navigate(flow, session, data.arg1)
+        if not handled:
+            return _Press(session, state, stale=True)
+        announcement = await _store_step(tx, flow, update, moved)
+        return _Press(moved, state, moved=True, announcement=announcement)
+    return _Press(session, state, stale=True)
+
+
 @logged("answer_button")
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     data = cb.decode(query.data)
-    svc = services(context)
-    flow = svc.flow
     if await refuse_foreign_button(update, context, data):
         return
+    async with services(context).store.transaction() as tx:
+        press = await _apply_press(tx, services(context).flow, update, data)
+    await _show_press(update, context, press)
 
-    note = None
-    stale = False
-    choices = None
-    announcement = None
-    ticks = None
-    provisional = None
-    async with svc.store.transaction() as tx:
-        session, _ = await load_session(tx, flow, session_key(update), update)
-        state_before = flow.state_of(session)
-        if data is None or data.revision != session.revision:
-            stale = True
-        elif (
-            data.action == cb.ANSWER
-            and data.arg1 == state_before
-            and _is_checklist(flow, state_before)
-            and (toggle := parse_toggle(data.arg2)) is not None
-        ):
-            # A checklist line: only the keyboard changes; the ticks are submitted by Done.
-            line, mask = toggle
-            if 0 <= line < len(flow.by_id[state_before].checklist):
-                ticks = mask ^ (1 << line)
-            else:
-                stale = True
-        elif data.action == cb.ANSWER and data.arg1 == state_before:
-            reply = flow.answer(session, key=data.arg2)
-            if reply.accepted:
-                session = reply.session
-                note = reply.message
-                announcement = await _store_step(tx, flow, update, session)
-            elif reply.buttons:
-                choices = (reply.message or "", reply.buttons)
-            else:
-                stale = True
-        elif data.action in (cb.CHANGE, cb.JUMP):
-            # change an answer, or answer just one question "see my result now" offered
-            move = flow.change if data.action == cb.CHANGE else flow.jump
-            try:
-                session = move(session, data.arg1)
-            except ValueError:
-                stale = True
-            else:
-                await save_session(tx, session_key(update), session, finished=False)
-        elif data.action == cb.NAV and data.arg1 == "now" and state_before in flow.by_id:
-            # The result so far; the session (and /result's last finished result) unchanged.
-            provisional = flow.provisional(session)
-        elif data.action == cb.NAV:
-            session, handled = _navigate(flow, session, data.arg1)
-            stale = not handled
-            if handled:
-                announcement = await _store_step(tx, flow, update, session)
-        else:
-            stale = True
 
+async def _show_press(update: Update, context: ContextTypes.DEFAULT_TYPE, press: _Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    svc = services(context)
+    flow = svc.flow
     owner = owner_of(update)
+    session = press.session
     lang = session.lang
-    if stale:
+    if press.stale:
         await query.answer(t("button_expired_alert", lang))
         await send_screen(update, context, Screen(t("button_expired", lang)))
         await show_step(update, context, session)
         return
     await query.answer()
-    if provisional is not None:
+    if press.provisional is not None:
         inp = result_input(
             flow,
             session,
             today=svc.settings.today(),
             stale_days=svc.settings.stale_rules_days,
             provisional=True,
-            evaluation=provisional.evaluation,
+            evaluation=press.provisional.evaluation,
         )
-        screens = provisional_screens(inp, provisional, session, state_before, owner)
+        screens = provisional_screens(inp, press.provisional, session, press.state_before, owner)
         await _show(update, context, screens, edit=False)
         return
-    if ticks is not None:
+    if press.ticks is not None:
         step = flow.step(session)
-        await edit_screen(update, context, question_screen(step, lang, owner, mask=ticks))
+        await edit_screen(update, context, question_screen(step, lang, owner, mask=press.ticks))
         return
-    if choices is not None:
-        message, buttons = choices
+    reply = press.reply
+    if reply is not None and not reply.accepted:
         current = flow.step(session)
-        await send_screen(update, context, choices_screen(message, buttons, current, lang, owner))
+        screen = choices_screen(reply.message or "", reply.buttons, current, lang, owner)
+        await send_screen(update, context, screen)
         return
-    if flow.state_of(session) == "result" and state_before not in {"result", "summary"}:
+    note = reply.message if reply is not None else None
+    if reply is not None and reply.finished and reply.answered is not None:
         # Keep the last question readable above the result instead of overwriting it.
-        question = flow.by_id[state_before]
-        label = flow.answer_label(state_before, session.answers.get(state_before), lang)
+        question = flow.by_id[reply.answered]
+        label = flow.answer_label(reply.answered, session.answers.get(reply.answered), lang)
         await edit_screen(update, context, answered_screen(question.prompt[lang], label, lang))
-        await show_step(update, context, session, note=note, announcement=announcement)
+        await show_step(update, context, session, note=note, announcement=press.announcement)
         return
-    await show_step(update, context, session, note=note, edit=True, announcement=announcement)
+    await show_step(update, context, session, note=note, edit=True, announcement=press.announcement)
 
 
 def _is_checklist(flow: QuestionFlow, state: str) -> bool:
@@ -449,7 +469,7 @@ async def answer_typed(
             reply = flow.answer(session, text=text)
             if reply.accepted:
                 session = reply.session
-                announcement = await _store_step(tx, flow, update, session)
+                announcement = await _store_step(tx, flow, update, session, finished=reply.finished)
                 await tx.save_answer_message(key, message.message_id, step.question.id)
     lang = session.lang
     if edit is not None:
@@ -511,7 +531,7 @@ async def _apply_edit(
     if not reply.accepted or reply.buttons:
         return _Edit(session, "invalid", label=label, problem=reply.message or "")
     changed = reply.session
-    await _store_step(tx, flow, update, changed)
+    await _store_step(tx, flow, update, changed, finished=reply.finished)
     answer = flow.answer_label(qid, changed.answers[qid], changed.lang)
     return _Edit(changed, "changed", label=label, answer=answer)
 

@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from bot.views.result import ResultInput
 from dialogs import QuestionFlow, Session
-from rules import evaluate_profile
 from rules.gaps import gaps, unknown_points
 from rules.results import Evaluation
 
@@ -52,6 +51,21 @@ def _goal(session: Session) -> str | None:
     return goal if isinstance(goal, str) else None
 
 
+_GAPS: dict[int, tuple[object, object, object]] = {}
+
+
+def _gaps_of(profile):
+    """`gaps` and `unknown_points` of a profile, remembered for the profile object (the flow
+    hands out one profile object for the same answers)."""
+    found = _GAPS.get(id(profile))
+    if found is not None and found[0] is profile:
+        return found[1], found[2]
+    if len(_GAPS) >= 1024:
+        _GAPS.clear()
+    _GAPS[id(profile)] = (profile, gaps(profile), unknown_points(profile))
+    return _GAPS[id(profile)][1], _GAPS[id(profile)][2]
+
+
 def result_input(
     flow: QuestionFlow,
     session: Session,
@@ -67,15 +81,16 @@ def result_input(
     evaluated the session (the flow's provisional result), is used instead of a second one."""
     if provisional is None:
         provisional = flow.step(session).kind != "result"
-    profile = flow.profile(session, as_of)
+    profile, evaluated = flow.evaluated(session, as_of)
+    found, points = _gaps_of(profile)
     return ResultInput(
-        evaluation=evaluation or evaluate_profile(profile, session.lang),
+        evaluation=evaluation or evaluated,
         lang=session.lang,
-        gaps=gaps(profile),
+        gaps=found,
         askable=askable_fields(flow, session, provisional=provisional),
         today=today,
         stale_days=stale_days,
         provisional=provisional,
-        points_unknown=unknown_points(profile),
+        points_unknown=points,
         goal=_goal(session),
     )
