@@ -36,6 +36,7 @@ from tests.telegram_emulator import EmulatorCore, EmulatorRequest
 
 EXPORT = QuestionFlow.default().export()
 PROMPTS = [(q["prompt"]["en"], q) for q in EXPORT["questions"]]
+NATIONALITIES = ("Vietnam", "China", "United States", "India", "Malaysia", "United Kingdom")
 UNKNOWN_LABELS = {o["label"]["en"] for q in EXPORT["questions"] for o in q["options"]
                   if o["value"] is None}  # fmt: skip
 
@@ -102,16 +103,24 @@ async def _our_step(user, core: EmulatorCore) -> bool:
     if q is None:
         raise RuntimeError(f"unexpected screen: {text[:200]!r}")
     answer_buttons = [(t, d) for t, d in labels if d.startswith("a|")]
+    # Users differ (as real ones do, so nothing the bot remembers by answers is shared by all):
+    # the passport, the age, the typed figures and which option they pick vary with the user.
+    pick = (user.id * 7 + len(text)) % 5
     if q["id"] == "nationality":
-        await user.press(last, next(d for t, d in answer_buttons if t == "Vietnam"))
+        wanted = NATIONALITIES[user.id % len(NATIONALITIES)]
+        press = next((d for t, d in answer_buttons if t == wanted), None)
+        if press is None:
+            await user.send(wanted)
+        else:
+            await user.press(last, press)
     elif q["id"] == "age":
-        await user.send("34")
-    elif unknown := [d for t, d in answer_buttons if t in UNKNOWN_LABELS]:
+        await user.send(str(21 + user.id % 37))
+    elif pick == 0 and (unknown := [d for t, d in answer_buttons if t in UNKNOWN_LABELS]):
         await user.press(last, unknown[0])
     elif answer_buttons:
-        await user.press(last, answer_buttons[0][1])
+        await user.press(last, answer_buttons[pick % len(answer_buttons)][1])
     else:
-        await user.send("2")
+        await user.send(str(1 + user.id % 9))
     return True
 
 
