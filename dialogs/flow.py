@@ -56,7 +56,7 @@ from dialogs.questions import (
 from dialogs.universities import EDITION, find_universities
 from rules.countries import is_country_code
 from rules.i18n import LANGS, Lang, normalise_lang
-from rules.profile import Profile, today_in_hong_kong
+from rules.profile import PROFILE_FIELDS, Profile, today_in_hong_kong
 
 SUMMARY = "summary"
 RESULT = "result"
@@ -420,9 +420,25 @@ class QuestionFlow:
             for q in self.questions
             if q.infer
         }
+        # A checklist not asked: its lines' inferences, (field, [(condition, value)]).
+        self._line_infer = {
+            q.id: [
+                (o.field, [(compile_condition(i.when), i.value) for i in o.infer])
+                for o in q.checklist
+                if o.infer
+            ]
+            for q in self.questions
+            if any(o.infer for o in q.checklist)
+        }
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = self._build_machine()
-        self._matter: Callable[[Profile], frozenset[str]] | None = None
+        self._matter: Callable[[Profile, frozenset[str]], frozenset[str]] | None = None
+        # Before the question at index p: the fields no question from p on sets (a walk does
+        # not go back to ask them), for the rules skip.
+        self._closed_at = [
+            frozenset(PROFILE_FIELDS).difference(*(q.fields for q in self.questions[p:]))
+            for p in range(n + 1)
+        ]
         # The date the rules skip evaluates on (None: today in Hong Kong); see `evaluating_on`.
         self.as_of: date | None = None
 
@@ -527,12 +543,14 @@ class QuestionFlow:
 
     # --- rules ----------------------------------------------------------------------------
 
-    def _fields_that_matter(self, profile: Profile) -> frozenset[str] | None:
+    def _fields_that_matter(self, profile: Profile, pos: int) -> frozenset[str] | None:
+        """Fields that could still make a scheme a match, for the question at index `pos`
+        (the fields of the questions before it will not be asked again)."""
         if self._matter is None:
             from dialogs.relevance import fields_that_could_match
 
             self._matter = fields_that_could_match
-        return self._matter(profile)
+        return self._matter(profile, self._closed_at[pos])
 
     # --- values ---------------------------------------------------------------------------
 
@@ -631,6 +649,12 @@ class QuestionFlow:
                 if q.id in values:
                     for opt in q.checklist:
                         data[opt.field] = opt.value if values[opt.id] else not opt.value
+                elif q.id in self._line_infer:
+                    for name, infers in self._line_infer[q.id]:
+                        for cond, value in infers:
+                            if cond.test(values):
+                                data[name] = value
+                                break
             elif q.field is None:
                 continue
             elif q.id in values:
@@ -700,7 +724,7 @@ class QuestionFlow:
             profile = self._profile_from_values(values)
         except ValueError:
             return True
-        matter = self._fields_that_matter(profile)
+        matter = self._fields_that_matter(profile, self.index[qid])
         return matter is None or self._asks_for(self.by_id[qid], matter)
 
     @staticmethod
@@ -1217,7 +1241,7 @@ class QuestionFlow:
         if self.skip_by_rules:
             try:
                 values = self._values(answers, before=pos)
-                matter = self._fields_that_matter(self._profile_from_values(values))
+                matter = self._fields_that_matter(self._profile_from_values(values), pos)
             except ValueError:
                 matter = None
         # Country answers only matter through the codes the conditions name (CN, LA, NP):

@@ -14,7 +14,7 @@ from typing import Any
 
 from rules.evaluator import resolve
 from rules.predicates import GPT_ITEMS, gpt_values, qmas_points
-from rules.profile import Profile
+from rules.profile import FLAGS_OF, Profile
 
 _CACHE: dict[tuple[int, tuple[Any, ...]], tuple[tuple[str, ...], bool]] = {}
 _CACHE_LIMIT = 50_000
@@ -35,6 +35,15 @@ _ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "profit_5m": ("business_profit_hkd",),
     "owns_listed_company": ("owns_listed_company",),
 }
+# A number field's threshold facts settle its item too ("at least 3 years at a renowned company").
+_ITEM_FIELDS = {
+    item: tuple(
+        dict.fromkeys(
+            [*names, *(flag for name in names for flag, _t in FLAGS_OF.get(name, ()))]
+        )
+    )
+    for item, names in _ITEM_FIELDS.items()
+}
 assert set(_ITEM_FIELDS) == set(GPT_ITEMS)
 
 
@@ -49,8 +58,16 @@ def _points_fields(profile: Profile) -> tuple[str, ...]:
     return tuple(names)
 
 
-def fields_that_could_match(profile: Profile) -> frozenset[str]:
-    """Unanswered fields read by an unknown criterion of a scheme with no failed criterion."""
+def fields_that_could_match(
+    profile: Profile, closed: frozenset[str] | set[str] = frozenset()
+) -> frozenset[str]:
+    """Unanswered fields read by an unknown criterion of a scheme with no failed criterion.
+
+    `closed` names the fields the questionnaire will not ask any more (their questions are
+    behind: answered "Not sure", or passed). A scheme with an unknown criterion that reads only
+    closed or known fields can no longer become a match, so its other unknowns are not asked
+    either: the answer could tell "possible" from "not a fit", never add a match.
+    """
     wanted: set[str] = set()
     for result in resolve(profile.as_of):
         outcomes = tuple([fn(profile, args) for fn, args in result.calls])
@@ -60,27 +77,45 @@ def fields_that_could_match(profile: Profile) -> frozenset[str]:
             found = _candidates(result, outcomes)
             if len(_CACHE) < _CACHE_LIMIT:
                 _CACHE[key] = found
-        names, points_open = found
-        wanted.update(names)
-        if points_open:
-            wanted.update(_points_fields(profile))
+        per_criterion, points_open = found
+        points = _points_fields(profile) if points_open else ()
+        if closed and _stuck(profile, closed, per_criterion, points):
+            continue
+        for names in per_criterion:
+            wanted.update(names)
+        wanted.update(points)
     return frozenset([name for name in wanted if getattr(profile, name) is None])
 
 
-def _candidates(result: Any, outcomes: tuple[Any, ...]) -> tuple[tuple[str, ...], bool]:
-    """(fields of the unknown criteria, whether QMAS's points test is open and needs its
+def _stuck(
+    profile: Profile,
+    closed: frozenset[str] | set[str],
+    per_criterion: tuple[tuple[str, ...], ...],
+    points: tuple[str, ...],
+) -> bool:
+    """Whether some unknown criterion reads nothing that can still be answered."""
+    for names in (*per_criterion, points) if points else per_criterion:
+        if names and all(n in closed or getattr(profile, n) is not None for n in names):
+            return True
+    return False
+
+
+def _candidates(
+    result: Any, outcomes: tuple[Any, ...]
+) -> tuple[tuple[tuple[str, ...], ...], bool]:
+    """(the fields of each unknown criterion, whether QMAS's points test is open and needs its
     unknown items) for a result with no failed criterion."""
     if any(met is False for met, _key in outcomes):
         return (), False
-    names: dict[str, None] = {}
+    per_criterion: list[tuple[str, ...]] = []
     points_open = False
     for crit, (met, key) in zip(result.criteria, outcomes, strict=True):
         if met is None:
             if crit.fn is qmas_points and key == "unknown":
                 points_open = True
             else:
-                names.update(dict.fromkeys(crit.fields_for(key)))
-    return tuple(names), points_open
+                per_criterion.append(crit.fields_for(key))
+    return tuple(per_criterion), points_open
 
 
 def open_fields_by_scheme(profile: Profile) -> dict[str, tuple[str, ...]]:
