@@ -417,7 +417,7 @@ def test_callback_data_fits_telegram(flow: QuestionFlow) -> None:
         _session, _states = walk_to_result(flow, rng)
     for q in flow.questions:
         for lang in ("en", "zh-hant"):
-            for b in flow._question_buttons(q, lang):
+            for b in flow.kinds[q.id].buttons(lang):
                 data = f"a:{q.id}:{999999}:{b.key}"
                 assert len(data.encode()) <= 64
 
@@ -538,10 +538,10 @@ def test_progress_estimate_reads_numbers_and_checklists_only_as_conditions_do(
             pos = flow.index[qid]
             answers = s.answers
             later = frozenset(k for k in answers if flow.index.get(k, -1) > pos)
-            exact = tuple(answers.get(r) for r in flow._reads_before[pos])
+            exact = tuple(answers.get(r) for r in flow.estimate.reads_before[pos])
             first = 1 + len(answers) - len(later) - (qid in answers)
             assert index == first
-            assert total == first + flow._count_remaining(pos, exact, later, None)
+            assert total == first + flow.estimate.count_remaining(pos, exact, later, None)
 
 
 @pytest.mark.parametrize(

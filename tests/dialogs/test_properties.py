@@ -34,7 +34,7 @@ def check_invariants(flow: QuestionFlow, session: Session) -> None:
     assert len(stored.encode()) <= 2048
     assert Session.from_json(stored) == session
     flow.profile(session)  # the answers always make a valid profile
-    state, path, _answers = flow._replay(session)
+    state, path, _answers = flow.router.replay(session)
     current = flow.state_of(session)
     assert current in path or current == state or current in ("summary", "result")
 
@@ -80,7 +80,7 @@ def test_random_walks(flow: QuestionFlow, actions: list[tuple[str, object]], lan
             # an accepted answer keeps every earlier answer on the path
             qid = step.state
             for k, v in before.answers.items():
-                if flow.index[k] < flow.index[qid] and k in flow._replay(before)[1]:
+                if flow.index[k] < flow.index[qid] and k in flow.router.replay(before)[1]:
                     assert session.answers.get(k) == v
         check_invariants(flow, session)
 

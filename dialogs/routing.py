@@ -1,0 +1,381 @@
+"""Routing and replay: where a session is, and how answering, going back, changing an answer,
+jumping to a question and restarting move it.
+
+The current state is derived by replaying the answers through the machine's `answer` trigger
+(like GOV.UK Smart Answers' state resolver). A session keeps the state it was left in as a
+cache so that the usual step costs one trigger; the cache is dropped whenever the flow's version
+changes. With the rules skip, a question whose profile field can no longer change any scheme's
+outcome (`dialogs.relevance`) is passed over as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from dialogs.conditions import Condition, compile_condition
+from dialogs.kinds import MultiKind, QuestionKind
+from dialogs.machine import RESULT, SUMMARY, Cursor, build_machine, move
+from dialogs.questions import AnswerValue, Question
+from dialogs.session import Session, copy_session
+from rules.profile import PROFILE_FIELDS, Profile
+
+Replayed = tuple[str, list[str], dict[str, AnswerValue]]
+
+
+class Router:
+    """The questions in order, their kinds, the machine, and every move of a session."""
+
+    def __init__(
+        self,
+        questions: tuple[Question, ...],
+        kinds: Mapping[str, QuestionKind],
+        conditions: Mapping[str, Condition],
+        *,
+        skip_by_rules: bool,
+        version: str,
+    ) -> None:
+        self.questions = questions
+        self.by_id: dict[str, Question] = {q.id: q for q in questions}
+        self.index: dict[str, int] = {q.id: i for i, q in enumerate(questions)}
+        self.kinds = kinds
+        self.conditions = conditions
+        self.skip_by_rules = skip_by_rules
+        self.version = version
+        # Checklist lines read by conditions like question ids: line id -> its checklist.
+        self.parent: dict[str, str] = {o.id: q.id for q in questions for o in q.checklist}
+        self.multi: dict[str, MultiKind] = {
+            qid: k for qid, k in kinds.items() if isinstance(k, MultiKind)
+        }
+        self.plain = frozenset(qid for qid, k in kinds.items() if k.plain)
+        # Everything the relevance conditions read (checklist lines as their checklist).
+        read = set().union(*(c.reads for c in conditions.values()))
+        self.reads: tuple[str, ...] = tuple(
+            sorted({self.parent.get(r, r) for r in read}, key=self.index.get)
+        )
+        self.infer = {
+            q.id: [(compile_condition(i.when), i.value) for i in q.infer]
+            for q in questions
+            if q.infer
+        }
+        # A checklist not asked: its lines' inferences, (field, [(condition, value)]).
+        self.line_infer = {
+            q.id: [
+                (o.field, [(compile_condition(i.when), i.value) for i in o.infer])
+                for o in q.checklist
+                if o.infer
+            ]
+            for q in questions
+            if any(o.infer for o in q.checklist)
+        }
+        # Before the question at index p: the fields no question from p on sets (a walk does
+        # not go back to ask them), for the rules skip.
+        self.closed_at = [
+            frozenset(PROFILE_FIELDS).difference(*(q.fields for q in questions[p:]))
+            for p in range(len(questions) + 1)
+        ]
+        self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
+        self.machine = build_machine(questions, conditions, self.parent, self.states)
+        self._matter: Callable[[Profile, frozenset[str]], frozenset[str] | None] | None = None
+        # The date the rules skip evaluates on (None: today in Hong Kong).
+        self.as_of: date | None = None
+
+    # --- values ---------------------------------------------------------------------------
+
+    def value_of(self, qid: str, answer: AnswerValue) -> Any:
+        """The profile value of a stored answer (a band reads as its lower edge)."""
+        if answer is None or qid in self.plain:
+            return answer
+        return self.kinds[qid].value_of(answer)
+
+    def is_valid_answer(self, qid: str, answer: AnswerValue) -> bool:
+        kind = self.kinds.get(qid)
+        return kind is not None and kind.is_valid(answer)
+
+    def put(self, values: dict[str, Any], qid: str, answer: AnswerValue) -> None:
+        """Add an answer to the values conditions read; a checklist adds each of its lines
+        (true when ticked) as well."""
+        values[qid] = self.value_of(qid, answer)
+        multi = self.multi.get(qid)
+        if multi is not None:
+            values.update(multi.lines(answer))
+
+    def values(self, answers: Mapping[str, AnswerValue], before: int | None = None) -> dict:
+        index = self.index
+        values: dict[str, Any] = {}
+        for k, v in answers.items():
+            if k in index and (before is None or index[k] < before):
+                if k in self.multi:
+                    self.put(values, k, v)
+                else:
+                    values[k] = self.value_of(k, v)
+        return values
+
+    def cursor_values(self, answers: Mapping[str, AnswerValue], before: int) -> dict:
+        """What the transition conditions need: the answers they read (all answers when the
+        rules skip needs a profile)."""
+        if self.skip_by_rules:
+            return self.values(answers, before)
+        index = self.index
+        values: dict[str, Any] = {}
+        for k in self.reads:
+            if k in answers and index[k] < before:
+                if k in self.multi:
+                    self.put(values, k, answers[k])
+                else:
+                    values[k] = self.value_of(k, answers[k])
+        return values
+
+    def path_values(self, path: list[str], answers: Mapping[str, AnswerValue]) -> dict:
+        values: dict[str, Any] = {}
+        for qid in path:
+            self.put(values, qid, answers[qid])
+        return values
+
+    def profile_from_values(self, values: Mapping[str, Any], as_of: date | None = None) -> Profile:
+        data: dict[str, Any] = {}
+        for q in self.questions:
+            if q.id in self.multi:
+                if q.id in values:
+                    for opt in q.checklist:
+                        data[opt.field] = opt.value if values[opt.id] else not opt.value
+                elif q.id in self.line_infer:
+                    for name, infers in self.line_infer[q.id]:
+                        for cond, value in infers:
+                            if cond.test(values):
+                                data[name] = value
+                                break
+            elif q.field is None:
+                continue
+            elif q.id in values:
+                data[q.field] = values[q.id]
+            elif q.id in self.infer:
+                for cond, value in self.infer[q.id]:
+                    if cond.test(values):
+                        data[q.field] = (
+                            values.get(value["field"]) if isinstance(value, dict) else value
+                        )
+                        break
+        data = {k: v for k, v in data.items() if v is not None}
+        as_of = as_of or self.as_of
+        if as_of is not None:
+            data["as_of"] = as_of
+        return Profile.model_validate(data)
+
+    # --- the rules skip -------------------------------------------------------------------
+
+    def fields_that_matter(self, profile: Profile, pos: int) -> frozenset[str] | None:
+        """Fields that could still make a scheme a match, for the question at index `pos`
+        (the fields of the questions before it will not be asked again)."""
+        if self._matter is None:
+            from dialogs.relevance import fields_that_could_match
+
+            self._matter = fields_that_could_match
+        return self._matter(profile, self.closed_at[pos])
+
+    def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
+        try:
+            profile = self.profile_from_values(values)
+        except ValueError:
+            return True
+        matter = self.fields_that_matter(profile, self.index[qid])
+        return matter is None or asks_for(self.by_id[qid], matter)
+
+    # --- moving through the machine -------------------------------------------------------
+
+    def walk(
+        self,
+        answers: dict[str, AnswerValue],
+        start: str,
+        values: dict[str, Any],
+        visited: list[str],
+        fire_first: bool,
+    ) -> str:
+        """From `start`, move on through answered questions (adding them to `visited` and
+        `values`) and, with the rules skip, past questions whose field no longer matters, until
+        an unanswered relevant question or the summary. Answers of questions passed over are
+        removed from `answers`. Returns the state reached."""
+        cursor = Cursor(self.machine, values)
+        m = self.machine
+        m.add_model(cursor, initial=start)
+        try:
+            if fire_first:
+                _fire(cursor)
+            while True:
+                state = cursor.state
+                prev = visited[-1] if visited else None
+                self._drop_passed(answers, prev, state)
+                if state in (SUMMARY, RESULT):
+                    return state
+                if state in answers:
+                    if state in self.multi:
+                        self.put(values, state, answers[state])
+                    else:
+                        values[state] = self.value_of(state, answers[state])
+                    visited.append(state)
+                    _fire(cursor)
+                    continue
+                if self.skip_by_rules and not self._matters(state, values):
+                    visited.append(state)  # passed, not answered
+                    _fire(cursor)
+                    continue
+                return state
+        finally:
+            m.remove_model(cursor)
+
+    def _drop_passed(self, answers: dict[str, AnswerValue], prev: str | None, state: str) -> None:
+        lo = self.index[prev] + 1 if prev in self.index else 0
+        hi = self.index.get(state, len(self.questions))
+        if hi - lo <= 0:
+            return
+        for qid in [k for k in answers if lo <= self.index.get(k, -1) < hi]:
+            del answers[qid]
+
+    def replay(self, session: Session) -> Replayed:
+        """Derive the state from the answers alone: (state, questions on the path, answers
+        with those that are no longer relevant removed)."""
+        answers = {k: v for k, v in session.answers.items() if self.is_valid_answer(k, v)}
+        visited: list[str] = []
+        first = self.questions[0].id
+        state = self.walk(answers, first, {}, visited, fire_first=False)
+        path = [q for q in visited if q in answers]
+        if state == SUMMARY and session.history[-1:] == [SUMMARY]:
+            state = RESULT
+        return state, path, answers
+
+    def is_current(self, session: Session) -> bool:
+        """Whether the session's cached state can be trusted (same flow version)."""
+        return session.flow_version == self.version and session.state in self.machine.states
+
+    def state_of(self, session: Session) -> str:
+        """The session's current state (question id, "summary" or "result")."""
+        if self.is_current(session):
+            return session.state  # type: ignore[return-value]
+        return self.replay(session)[0]
+
+    def resolve(self, session: Session) -> Session:
+        """The session with its state derived afresh from its answers (used when the flow has
+        changed since the session was saved)."""
+        if self.is_current(session):
+            return session
+        state, path, answers = self.replay(session)
+        history = [*path, SUMMARY] if state == RESULT else path
+        return session.model_copy(
+            update={
+                "answers": answers,
+                "history": history,
+                "state": state,
+                "flow_version": self.version,
+            }
+        )
+
+    def save(self, session: Session, **update: Any) -> Session:
+        update.setdefault("flow_version", self.version)
+        update["revision"] = session.revision + 1
+        return copy_session(session, update)
+
+    # --- operations (on a resolved session) -----------------------------------------------
+
+    def accept(self, session: Session, q: Question, value: AnswerValue) -> Session:
+        """Store the answer and move to the next unanswered relevant question."""
+        answers = dict(session.answers)
+        answers[q.id] = value
+        values = self.cursor_values(answers, before=self.index[q.id])
+        self.put(values, q.id, value)
+        visited = [q.id]
+        history = pushed(session.history, q.id)
+        state = self.walk(answers, q.id, values, visited, fire_first=True)
+        for passed in visited[1:]:
+            if passed in answers:
+                history = pushed(history, passed)
+        if session.resume is not None:
+            # A question answered out of turn: go on from the first one still unanswered.
+            probe = copy_session(session, {"answers": answers, "state": None})
+            state, path, answers = self.replay(probe)
+            return self.save(session, answers=answers, history=[*path], state=state, resume=None)
+        return self.save(session, answers=answers, history=history, state=state)
+
+    def to_result(self, session: Session) -> Session:
+        reached = move(self.machine, SUMMARY, "answer")
+        return self.save(session, history=pushed(session.history, SUMMARY), state=reached)
+
+    def restart(self, session: Session) -> Session:
+        first = move(self.machine, self.state_of(session), "restart")
+        fresh = Session(lang=session.lang, revision=session.revision)
+        state = self.walk({}, first, {}, [], fire_first=False)
+        return self.save(fresh, state=state)
+
+    def back(self, session: Session) -> Session:
+        current = self.state_of(session)
+        state, path, answers = self.replay(session)
+        valid = set(path) | ({SUMMARY} if state in (SUMMARY, RESULT) else set())
+        if state not in (SUMMARY, RESULT):
+            valid.add(state)
+        history = list(session.history)
+        if current in history:
+            history = history[: history.index(current)]
+        target = None
+        while history:
+            candidate = history.pop()
+            if candidate in valid and candidate != current:
+                target = candidate
+                break
+        if target is None:
+            return session
+        reached = move(self.machine, current, "back", target)
+        return self.save(session, answers=answers, history=history, state=reached)
+
+    def change(self, session: Session, question_id: str) -> Session:
+        state, path, answers = self.replay(session)
+        ahead = question_id not in path and question_id != state and question_id in answers
+        if question_id not in path and question_id != state and not ahead:
+            raise ValueError(f"question {question_id!r} is not on this session's path")
+        current = self.state_of(session)
+        reached = move(self.machine, current, "change", question_id)
+        history = list(session.history)
+        if question_id in history:
+            history = history[: history.index(question_id)]
+        elif current in history:
+            history = history[: history.index(current)]
+        if ahead:  # answered out of turn: after it, go on from the first one unanswered
+            return self.save(
+                session, answers=answers, history=history, state=reached, resume=current
+            )
+        return self.save(session, answers=answers, history=history, state=reached)
+
+    def jump(self, session: Session, question_id: str) -> Session:
+        q = self.by_id.get(question_id)
+        if q is None or question_id in session.answers:
+            raise ValueError(f"question {question_id!r} cannot be jumped to")
+        values = self.values(session.answers)
+        cond = self.conditions.get(question_id)
+        if cond is not None and not cond.test(values):
+            raise ValueError(f"question {question_id!r} is not relevant now")
+        current = self.state_of(session)
+        reached = move(self.machine, current, "change", question_id)
+        history = (
+            pushed(list(session.history), current)
+            if current in self.by_id
+            else list(session.history)
+        )
+        return self.save(session, history=history, state=reached, resume=current)
+
+
+def asks_for(q: Question, matter: frozenset[str]) -> bool:
+    """Whether a question sets a field that still matters (a question without a field, the
+    opening one, always does)."""
+    if q.kind == "multi":
+        return any(o.field in matter for o in q.checklist)
+    return q.field is None or q.field in matter
+
+
+def pushed(history: list[str], state: str) -> list[str]:
+    if state in history:
+        history = history[: history.index(state)]
+    return [*history, state]
+
+
+def _fire(cursor: Cursor) -> None:
+    if not cursor.answer():  # no transition's condition held: the flow data is inconsistent
+        raise RuntimeError(f"no way on from {cursor.state!r} with answers {cursor.values}")
