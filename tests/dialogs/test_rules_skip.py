@@ -55,3 +55,43 @@ def test_excluded_nationality_asks_few_questions(flow_rules: QuestionFlow) -> No
     assert asked < 20
     evaluation = flow_rules.result(flow_rules.answer(session, key="result").session)
     assert evaluation.results
+
+
+def _path(flow: QuestionFlow, inputs: list[tuple[str | None, str | None]]) -> list[str]:
+    """Answer (key, text) in order, then "Not sure" (or Done, or the first button) to the
+    end; returns the questions asked."""
+    session = flow.new_session()
+    asked: list[str] = []
+    for _ in range(60):
+        step = flow.step(session)
+        if step.kind != "question":
+            return asked
+        asked.append(step.state)
+        if inputs:
+            key, text = inputs.pop(0)
+        elif step.question is not None and step.question.kind == "multi":
+            key, text = "m0", None
+        else:
+            keys = [b.key for b in step.buttons if b.key.isdigit()]
+            nulls = [k for k in keys if flow.option_value(step.state, k) is None]
+            key, text = (nulls or keys or [step.buttons[0].key])[0], None
+        reply = flow.answer(session, key=key, text=text)
+        assert reply.accepted, (step.state, key, text, reply.message)
+        session = reply.session
+    raise AssertionError(asked)
+
+
+def test_a_not_sure_that_leaves_a_scheme_unsettled_stops_its_other_questions(
+    flow_rules: QuestionFlow,
+) -> None:
+    # An Indian bachelor's graduate without good English or Chinese (so QMAS cannot fit) and
+    # without a job offer: only TTPS C reads the bachelor's date. "Not sure" about the years of
+    # work leaves TTPS C (less than 3 years) unsettled for good, so the date is not asked; TTPS B
+    # can still fit (3 of the last 5 years is a line of the work checklist, later on).
+    start = [("5", None), ("c:IN", None), (None, "30"), ("m0", None), ("2", None)]
+    unsure = _path(flow_rules, [*start, (None, "not sure")])
+    assert unsure[:6] == ["goal", "nationality", "age", "facts", "education", "work_years"]
+    assert "bachelor_date" not in unsure and "bachelor_uni" in unsure
+    # one to two years of work: TTPS C stays open and asks for the bachelor's degree
+    known = _path(flow_rules, [*start, ("b1", None)])
+    assert {"bachelor_date", "bachelor_uni"} <= set(known)
