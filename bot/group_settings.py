@@ -17,11 +17,6 @@ SENSITIVE_FIELDS = frozenset(
         "offer_salary_hkd",
         "net_assets_hkd",
         "investment_hkd",
-        # the checklist lines that say an amount ("income of HK$1 million or more")
-        "income_at_least_1m",
-        "income_at_least_2_5m",
-        "net_assets_at_least_30m",
-        "business_profit_at_least_5m",
         "criminal_record",
         "self_supporting",
     }

@@ -14,7 +14,7 @@ from typing import Any
 
 from rules.evaluator import resolve
 from rules.predicates import GPT_ITEMS, gpt_values, qmas_points
-from rules.profile import FLAGS_OF, Profile
+from rules.profile import Profile
 
 _CACHE: dict[tuple[int, tuple[Any, ...]], tuple[tuple[str, ...], bool]] = {}
 _CACHE_LIMIT = 50_000
@@ -34,15 +34,6 @@ _ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "income_1m": ("annual_income_hkd",),
     "profit_5m": ("business_profit_hkd",),
     "owns_listed_company": ("owns_listed_company",),
-}
-# A number field's threshold facts settle its item too ("at least 3 years at a renowned company").
-_ITEM_FIELDS = {
-    item: tuple(
-        dict.fromkeys(
-            [*names, *(flag for name in names for flag, _t in FLAGS_OF.get(name, ()))]
-        )
-    )
-    for item, names in _ITEM_FIELDS.items()
 }
 assert set(_ITEM_FIELDS) == set(GPT_ITEMS)
 

@@ -32,7 +32,7 @@ from rules.predicates import (
     gpt_closeness,
     gpt_values,
 )
-from rules.profile import FLAGS_OF, Profile
+from rules.profile import Profile
 from rules.results import (
     STATUS_ORDER,
     CatalogueInfo,
@@ -92,15 +92,6 @@ def _resolve_param(entries: list[ParamValue], on: date) -> tuple[Any, list[Param
         return merged, live
     live.sort(key=lambda e: e.effective_from or date.min)
     return live[-1].value, [live[-1]]
-
-
-def _with_flags(fields: list[str]) -> tuple[str, ...]:
-    """A criterion's fields and the threshold facts that answer for its number fields
-    (`rules.profile.THRESHOLD_FLAGS`): a question that sets either can settle it."""
-    out = dict.fromkeys(fields)
-    for name in fields:
-        out.update(dict.fromkeys(flag for flag, _t in FLAGS_OF.get(name, ())))
-    return tuple(out)
 
 
 def _resolve_criterion(
@@ -166,8 +157,8 @@ def _resolve_criterion(
         fn=PREDICATES[spec.check],
         args=args,
         changeable=spec.changeable,
-        unknown_fields={k: _with_flags(v) for k, v in spec.unknown_fields.items()},
-        default_fields=_with_flags(spec.fields),
+        unknown_fields={k: tuple(v) for k, v in spec.unknown_fields.items()},
+        default_fields=tuple(spec.fields),
         unconfirmed_values=unconfirmed,
         scoped_unconfirmed=scoped,
     )

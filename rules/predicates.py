@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rules.dates import add_months
-from rules.profile import EDUCATION_RANK, Profile, number_at_least
+from rules.profile import EDUCATION_RANK, Profile
 
 Outcome = tuple[bool | None, str]
 Args = Mapping[str, Any]
@@ -177,17 +177,18 @@ def age_between(p: Profile, a: Args) -> Outcome:
 
 @predicate
 def at_least(p: Profile, a: Args) -> Outcome:
-    """The number in `field` is at least `min` (read from its threshold facts when the number
-    is not known: `rules.profile.number_at_least`)."""
-    return _tri(number_at_least(p, a["field"], a["min"]))
+    value = getattr(p, a["field"])
+    if value is None:
+        return UNKNOWN
+    return MET if value >= a["min"] else NOT_MET
 
 
 @predicate
 def below(p: Profile, a: Args) -> Outcome:
-    reached = number_at_least(p, a["field"], a["max"])
-    if reached is None:
+    value = getattr(p, a["field"])
+    if value is None:
         return UNKNOWN
-    return NOT_MET if reached else MET
+    return MET if value < a["max"] else NOT_MET
 
 
 @predicate
@@ -464,6 +465,10 @@ GPT_NUMERIC: dict[str, tuple[str, float]] = {
 }
 
 
+def _at_least(value: float | None, minimum: float) -> bool | None:
+    return None if value is None else value >= minimum
+
+
 def gpt_values(p: Profile) -> tuple[bool | None, ...]:
     """The twelve General Points Test items (in force from 1 Nov 2024), in `GPT_ITEMS` order.
 
@@ -489,17 +494,10 @@ def gpt_values(p: Profile) -> tuple[bool | None, ...]:
     english = p.good_english
     chinese = p.good_chinese
     others = p.other_languages
-    other_flag = p.other_languages_at_least_1
-    if others is None:
-        # "at least one other language": one for certain; "none": exactly none.
-        others_known = other_flag is False
-        others = 1 if other_flag is True else 0
-    else:
-        others_known = True
-    known = (english is True) + (chinese is True) + others
+    known = (english is True) + (chinese is True) + (others or 0)
     if known >= 2:
         two: bool | None = True
-    elif english is None or chinese is None or not others_known:
+    elif english is None or chinese is None or others is None:
         two = None
     else:
         two = False
@@ -509,12 +507,12 @@ def gpt_values(p: Profile) -> tuple[bool | None, ...]:
         postgraduate_stem,
         two,
         english,
-        number_at_least(p, "work_experience_years", 5),
-        number_at_least(p, "renowned_company_years", 3),
-        number_at_least(p, "tech_finance_trade_years", 3),
-        number_at_least(p, "international_work_years", 2),
-        number_at_least(p, "annual_income_hkd", 1_000_000),
-        number_at_least(p, "business_profit_hkd", 5_000_000),
+        _at_least(p.work_experience_years, 5),
+        _at_least(p.renowned_company_years, 3),
+        _at_least(p.tech_finance_trade_years, 3),
+        _at_least(p.international_work_years, 2),
+        _at_least(p.annual_income_hkd, 1_000_000),
+        _at_least(p.business_profit_hkd, 5_000_000),
         p.owns_listed_company,
     )
 

@@ -99,17 +99,6 @@ class Profile(BaseModel):
     vtc_intake_year: str | None = None
     vtc_graduated_on: date | None = None
     iang_granted: bool | None = None
-    # Threshold facts (see THRESHOLD_FLAGS): a yes/no answer to "at least N?" for a number field,
-    # as a checklist asks it. The rules read the number where it is known, otherwise these.
-    income_at_least_1m: bool | None = None
-    income_at_least_2_5m: bool | None = None
-    net_assets_at_least_30m: bool | None = None
-    business_profit_at_least_5m: bool | None = None
-    renowned_company_at_least_3_years: bool | None = None
-    tech_finance_trade_at_least_3_years: bool | None = None
-    international_work_at_least_2_years: bool | None = None
-    other_languages_at_least_1: bool | None = None
-    recent_work_at_least_3_years: bool | None = None
 
     @field_validator("nationality", mode="before")
     @classmethod
@@ -148,64 +137,3 @@ class Profile(BaseModel):
 
 
 PROFILE_FIELDS: tuple[str, ...] = tuple(n for n in Profile.model_fields if n != "as_of")
-
-# Each threshold fact: the number field it answers for, and the threshold ("at least").
-THRESHOLD_FLAGS: dict[str, tuple[str, float]] = {
-    "income_at_least_1m": ("annual_income_hkd", 1_000_000),
-    "income_at_least_2_5m": ("annual_income_hkd", 2_500_000),
-    "net_assets_at_least_30m": ("net_assets_hkd", 30_000_000),
-    "business_profit_at_least_5m": ("business_profit_hkd", 5_000_000),
-    "renowned_company_at_least_3_years": ("renowned_company_years", 3),
-    "tech_finance_trade_at_least_3_years": ("tech_finance_trade_years", 3),
-    "international_work_at_least_2_years": ("international_work_years", 2),
-    "other_languages_at_least_1": ("other_languages", 1),
-    "recent_work_at_least_3_years": ("recent_work_years", 3),
-}
-# Years that are part of the work experience: never more than `work_experience_years`.
-PART_OF_WORK: frozenset[str] = frozenset(
-    {
-        "recent_work_years",
-        "international_work_years",
-        "renowned_company_years",
-        "tech_finance_trade_years",
-    }
-)
-# The other way round: a number field's threshold facts, highest threshold first.
-FLAGS_OF: dict[str, tuple[tuple[str, float], ...]] = {
-    number: tuple(
-        sorted(
-            ((flag, t) for flag, (n, t) in THRESHOLD_FLAGS.items() if n == number),
-            key=lambda item: -item[1],
-        )
-    )
-    for number in dict.fromkeys(n for n, _t in THRESHOLD_FLAGS.values())
-}
-
-
-def number_at_least(p: Profile, field: str, minimum: float) -> bool | None:
-    """Whether the number in `field` is at least `minimum`: from the number where it is known,
-    otherwise from its threshold facts (yes to "at least 2.5M" answers "at least 1M"; no to "at
-    least 1M" answers "at least 2.5M"), otherwise unknown. A threshold fact that says yes wins
-    over one that says no. Years that are part of the work experience (`PART_OF_WORK`) are
-    below `minimum` when all of it is."""
-    value = getattr(p, field)
-    if value is not None:
-        return bool(value >= minimum)
-    for flag, threshold in FLAGS_OF.get(field, ()):
-        if threshold >= minimum and getattr(p, flag) is True:
-            return True
-    for flag, threshold in FLAGS_OF.get(field, ()):
-        if threshold <= minimum and getattr(p, flag) is False:
-            return False
-    return None
-
-
-def threshold_facts(p: Profile) -> dict[str, bool]:
-    """The threshold facts a profile's known numbers answer (for a tool, or a test, that holds
-    the numbers and meets a checklist that asks the thresholds)."""
-    out: dict[str, bool] = {}
-    for flag, (number, threshold) in THRESHOLD_FLAGS.items():
-        value = getattr(p, number)
-        if value is not None:
-            out[flag] = bool(value >= threshold)
-    return out

@@ -2,8 +2,7 @@
 
 Each question is answered from the persona's profile: the option whose value it holds, its exact
 figure or date typed, "Not sure" where the profile has no value. A checklist option is ticked
-when the profile holds that option's value (a threshold line, "income of HK$1M or more", reads
-the profile's figure: `rules.profile.THRESHOLD_FLAGS`); an unticked option means the opposite, so the
+when the profile holds that option's value; an unticked option means the opposite, so the
 "full profile" a walk is compared with reads a checklist fact the persona left empty as that
 opposite too (a checklist only asks what a person always knows). The opening question about the
 goal is answered from the profile (a job offer: "work with an offer"), otherwise "Not sure".
@@ -21,7 +20,6 @@ import yaml
 
 from dialogs import QuestionFlow, Session
 from rules import Evaluation, Profile, evaluate_profile
-from rules.profile import THRESHOLD_FLAGS
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 NOT_SURE_NAME = "not_sure_throughout"
@@ -78,23 +76,11 @@ def _checklist_fields(flow: QuestionFlow) -> dict[str, Any]:
     }
 
 
-def _fact(profile: dict[str, Any], name: str) -> Any:
-    """The profile's value for a checklist line's field; a threshold fact the profile does not
-    hold is read from its figure ("at least HK$1M" from an income of 600,000)."""
-    value = profile.get(name)
-    if value is None and name in THRESHOLD_FLAGS:
-        number, threshold = THRESHOLD_FLAGS[name]
-        if profile.get(number) is not None:
-            value = profile[number] >= threshold
-    return value
-
-
 def full_profile(flow: QuestionFlow, persona: Persona) -> Profile:
     data = dict(persona.profile)
     for name, unticked in _checklist_fields(flow).items():
         if data.get(name) is None:
-            value = _fact(persona.profile, name)
-            data[name] = unticked if value is None else value
+            data[name] = unticked
     data["as_of"] = persona.as_of
     return Profile.model_validate(data)
 
@@ -113,7 +99,7 @@ def _key_for(
     assert q is not None
     profile = persona.profile
     if q.kind == "multi":
-        ticked = [i for i, opt in enumerate(q.checklist) if _fact(profile, opt.field) == opt.value]
+        ticked = [i for i, opt in enumerate(q.checklist) if profile.get(opt.field) == opt.value]
         return flow.checklist_key(ticked), None
     value = goal_of(persona) if q.field is None else profile.get(q.field)
     if persona.not_sure and q.field not in ("nationality", "age"):

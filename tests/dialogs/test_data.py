@@ -17,20 +17,15 @@ from dialogs.universities import DATA as UNIVERSITY_CSV
 from dialogs.universities import normalise_name, universities
 from rules.countries import countries
 from rules.i18n import LANGS
-from rules.profile import FLAGS_OF, PROFILE_FIELDS, THRESHOLD_FLAGS
+from rules.profile import PROFILE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_CSV = ROOT.parent / "shared" / "policy" / "ttps_universities.csv"
 
 
 def test_every_rules_field_is_asked(flow: QuestionFlow) -> None:
-    """Every profile field is set by a question or a checklist line, or is a number the rules
-    also read through threshold facts ("HK$1M or more") that checklist lines set."""
     asked = {f for q in flow.questions for f in q.fields}
-    through_flags = {number for number, _t in THRESHOLD_FLAGS.values()} - asked
-    assert set(THRESHOLD_FLAGS) <= asked
-    assert asked | through_flags == set(PROFILE_FIELDS)
-    assert through_flags <= set(FLAGS_OF)
+    assert asked == set(PROFILE_FIELDS)
 
 
 def test_export_shape(flow: QuestionFlow) -> None:
