@@ -49,6 +49,43 @@ def _points_fields(profile: Profile) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _min_items(result: Any) -> int:
+    for fn, args in result.calls:
+        if fn is qmas_points and args.get("min_items") is not None:
+            return int(args["min_items"])
+    return 0
+
+
+def _askable_points_fields(
+    profile: Profile, closed: frozenset[str] | set[str], min_items: int
+) -> tuple[str, ...]:
+    """While QMAS's points test is open: the fields still worth asking for it. The items whose
+    fields are all known or closed (answered "Not sure", or behind) stay unknown for good; when
+    the items met plus those still askable cannot reach `min_items`, the points cannot pass
+    whatever the answers, and only the exceptional-achievement route is left (nothing, when that
+    is closed too)."""
+    achievement_open = (
+        profile.exceptional_achievement is None and "exceptional_achievement" not in closed
+    )
+    names: dict[str, None] = {}
+    met = askable = 0
+    for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
+        if value is True:
+            met += 1
+        elif value is None:
+            open_names = [
+                n for n in _ITEM_FIELDS[item] if getattr(profile, n) is None and n not in closed
+            ]
+            if open_names:
+                askable += 1
+                names.update(dict.fromkeys(open_names))
+    if met + askable < min_items:
+        names = {}
+    if achievement_open:
+        names["exceptional_achievement"] = None
+    return tuple(names)
+
+
 def fields_that_could_match(
     profile: Profile, closed: frozenset[str] | set[str] = frozenset()
 ) -> frozenset[str]:
@@ -69,8 +106,12 @@ def fields_that_could_match(
             if len(_CACHE) < _CACHE_LIMIT:
                 _CACHE[key] = found
         per_criterion, points_open = found
-        points = _points_fields(profile) if points_open else ()
-        if closed and _stuck(profile, closed, per_criterion, points):
+        points: tuple[str, ...] = ()
+        if points_open:
+            points = _askable_points_fields(profile, closed, _min_items(result))
+            if not points:
+                continue  # QMAS's points can no longer pass, nor its achievement route
+        if closed and _stuck(profile, closed, per_criterion, ()):
             continue
         for names in per_criterion:
             wanted.update(names)
