@@ -31,13 +31,12 @@ def answer_path(flow: QuestionFlow, inputs: list[str], lang: str = "en") -> Sess
 
 G = "k:5"  # the opening question: "not sure yet"
 # A Vietnamese bachelor's graduate, straight through: every answer a button except age and the
-# bachelor's date. The facts checklist ticks English only ("m2": line 1); the work checklist
-# ticks an income of HK$1M or more and another language ("m42": lines 1 and 6).
-VN_BACHELOR = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:m42", "k:0",
-               "k:1", "k:0"]  # fmt: skip
-# The same person with net assets of HK$30M or more ticked, up to the investment question.
-INVEST = [G, "k:c:VN", "29", "k:m802", "k:2", "k:b2", "2021-06-30", "k:0"]
-
+# bachelor's date. The checklist ticks English only ("m2": line 1); income HK$1M to 2.5M ("b1"),
+# one other language ("b1").
+VN_BACHELOR = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:b0", "k:b1",
+               "k:b0", "k:b0", "k:b1", "k:0", "k:1", "k:0"]  # fmt: skip
+# The same person with net assets of HK$30M or more, up to the investment question.
+INVEST = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:b1"]
 
 @pytest.fixture
 def done(flow: QuestionFlow) -> Session:
@@ -99,21 +98,19 @@ def test_band_maps_to_lower_edge_and_summary_shows_label(flow: QuestionFlow, don
     assert rows["work_years"] == "2 to 3 years"
 
 
-def test_threshold_lines_set_threshold_facts(flow: QuestionFlow, done: Session) -> None:
+def test_number_questions_set_the_contract_fields(flow: QuestionFlow, done: Session) -> None:
+    # Every field the rules read is set by a question (shared/contracts.md): the income and
+    # other languages are asked as numbers, their bands giving the lower edge.
     profile = flow.profile(done)
-    assert profile.income_at_least_1m is True and profile.income_at_least_2_5m is False
-    assert profile.other_languages_at_least_1 is True and profile.net_assets_at_least_30m is False
-    assert profile.annual_income_hkd is None  # the figure itself is not asked
-    # Less than 3 years of work: the work checklist's lines about 3 years read as no before it
-    # is asked; 5 years or more: unknown until it is answered.
+    assert profile.annual_income_hkd == 1_000_000 and profile.other_languages == 1
+    assert profile.net_assets_hkd == 0 and profile.business_profit_hkd == 0
+    # Less than 3 years of work: the years that are part of it are inferred, not asked.
     s = answer_path(flow, [G, "k:c:VN", "29", "k:m2", "k:2", "k:b1"])
     short = flow.profile(s)
-    assert short.recent_work_at_least_3_years is False
-    assert short.renowned_company_at_least_3_years is False
-    assert short.international_work_at_least_2_years is False
+    assert short.recent_work_years == 1 and short.renowned_company_years == 1
     s = answer_path(flow, [G, "k:c:VN", "29", "k:m2", "k:2", "k:b4"])
-    assert flow.profile(s).recent_work_at_least_3_years is None
-    assert flow.step(answer_path(flow, VN_BACHELOR[:8])).state == "work"
+    assert flow.profile(s).recent_work_years is None
+    assert flow.step(answer_path(flow, VN_BACHELOR[:9])).state == "income"
 
 
 def test_lowest_band_is_zero(flow: QuestionFlow) -> None:
@@ -348,7 +345,7 @@ def test_change_keeps_relevant_answers_and_drops_the_rest(
     s = press(flow, s, "0")
     assert flow.step(s).kind == "summary"  # every later answer that still applies is kept
     assert not {"bachelor_uni", "bachelor_date", "stem"} & set(s.answers)
-    assert s.answers["work"] == done.answers["work"] and s.answers["facts"] == done.answers["facts"]
+    assert s.answers["income"] == "1m" and s.answers["facts"] == done.answers["facts"]
     profile = flow.profile(s)
     assert profile.education == "secondary" and profile.hk_degree is False
 
