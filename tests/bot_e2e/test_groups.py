@@ -245,8 +245,10 @@ async def test_sensitive_questions_move_to_a_private_chat(bot):
         q = question_of(screen, "en")
         assert q is not None, screen.text
         assert q["id"] not in {
-            "work",
+            "income",
+            "assets",
             "invest",
+            "profit",
             "record",
             "salary",
             "self_support",
@@ -268,8 +270,10 @@ async def test_sensitive_questions_move_to_a_private_chat(bot):
     await emu.wait_for("continue privately", chat_id=ann)
     private_q = await emu.wait_for(lambda m: bool(m.buttons) and question_of(m, "en"), chat_id=ann)
     assert question_of(private_q, "en")["id"] in {
-        "work",  # the checklist holds the income and business-profit lines
+        "income",
+        "assets",
         "invest",
+        "profit",
         "record",
         "salary",
         "self_support",
@@ -283,7 +287,7 @@ async def test_sensitive_questions_move_to_a_private_chat(bot):
     # finish privately: the group hears only the scheme names
     from tests.bot_e2e.walker import walk_to_result
 
-    _, result = await walk_to_result(emu, ann, "en", {"facts": "11"})
+    _, result = await walk_to_result(emu, ann, "en", {"income": "3000000"})
     assert "TTPS" in "\n".join(m.text for m in result)
     announced = await emu.wait_for("finished the check", chat_id=group)
     assert "TTPS" in announced.text

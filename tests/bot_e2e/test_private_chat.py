@@ -44,7 +44,7 @@ async def test_high_earner_gets_ttps_a_as_a_match(bot):
     answers = {
         "nationality": "Vietnam",
         "age": "35",
-        "facts": "11",  # the line: income of HK$2.5 million or more
+        "income": "3000000",
         "record": "No",
         "offer": "No",
     }

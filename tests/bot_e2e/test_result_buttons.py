@@ -9,7 +9,7 @@ from tests.bot_e2e.walker import labels, next_screen, past_goal, question_of, wa
 HIGH_EARNER = {
     "nationality": "Vietnam",
     "age": "35",
-    "facts": "11",  # the line: income of HK$2.5 million or more
+    "income": "3000000",
     "record": "No",
     "offer": "No",
 }

@@ -27,13 +27,13 @@ async def test_see_my_result_now_then_answer_just_that(bot):
     settle = await emu.wait_for(lambda m: "▶️ Continue" in labels(m), chat_id=user)
     assert "Your result so far" in settle.text and "not finished" in settle.text
     assert "🔎 Possible" in settle.text and "Next to answer:" in settle.text
-    education = next(b for b in labels(settle) if b.startswith("✏️ Highest qualification"))
-    assert "TechTAS" in education
+    income = next(b for b in labels(settle) if b.startswith("✏️ Income last year"))
+    assert "TTPS" in income
 
-    await user.press(settle, education)
+    await user.press(settle, income)
     q = await next_screen(emu, user)
-    assert question_of(q, "en")["id"] == "education"
-    await user.press(q, "Bachelor's degree")
+    assert question_of(q, "en")["id"] == "income"
+    await user.press(q, "HK$2.5M or more")
     back_to = await next_screen(emu, user)
     assert question_of(back_to, "en")["id"] == "facts"  # on from where it was
 
@@ -41,7 +41,7 @@ async def test_see_my_result_now_then_answer_just_that(bot):
     await emu.wait_for("no result yet", chat_id=user)  # nothing finished yet
     await user.send("/summary")
     summary = await emu.wait_for("Your answers", chat_id=user)
-    assert "Highest qualification: Bachelor's degree" in summary.text
+    assert "Income last year: HK$2.5M or more" in summary.text
 
 
 async def test_carry_on_returns_to_the_question(bot):
