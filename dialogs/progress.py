@@ -71,7 +71,9 @@ class Progress:
         if router.skip_by_rules:
             try:
                 values = router.values(answers, before=pos)
-                matter = router.fields_that_matter(router.profile_from_values(values), pos)
+                matter = router.fields_that_matter(
+                    router.profile_from_values(values), pos, values
+                )
             except ValueError:
                 matter = None
         # Country answers only matter through the codes the conditions name (CN, LA, NP):

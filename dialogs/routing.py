@@ -75,6 +75,19 @@ class Router:
             frozenset(PROFILE_FIELDS).difference(*(q.fields for q in questions[p:]))
             for p in range(len(questions) + 1)
         ]
+        # The questions from index p on, with their condition when it reads only answers
+        # before p (so it is settled by then): a question whose condition is settled false
+        # will not be asked, and the fields only it sets are closed too.
+        self._settled_at: list[tuple[tuple[tuple[str, ...], Any], ...]] = []
+        for p in range(len(questions) + 1):
+            later: list[tuple[tuple[str, ...], Any]] = []
+            for q in questions[p:]:
+                cond = conditions.get(q.id)
+                settled = cond is not None and all(
+                    self.index.get(self.parent.get(r, r), len(questions)) < p for r in cond.reads
+                )
+                later.append((q.fields, cond if settled else None))
+            self._settled_at.append(tuple(later))
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = build_machine(questions, conditions, self.parent, self.states)
         self._matter: Callable[[Profile, frozenset[str]], frozenset[str] | None] | None = None
@@ -165,21 +178,40 @@ class Router:
 
     # --- the rules skip -------------------------------------------------------------------
 
-    def fields_that_matter(self, profile: Profile, pos: int) -> frozenset[str] | None:
+    def closed(self, pos: int, values: Mapping[str, Any] | None = None) -> frozenset[str]:
+        """The fields the walk will not ask from index `pos` on: those of the questions before
+        it, and (given the answers `values`) those of later questions whose condition reads
+        only earlier answers and does not hold."""
+        base = self.closed_at[pos]
+        if values is None:
+            return base
+        later = self._settled_at[pos]
+        if not any(cond is not None and not cond.test(values) for _f, cond in later):
+            return base
+        still: set[str] = set()
+        for fields, cond in later:
+            if cond is None or cond.test(values):
+                still.update(fields)
+        return frozenset(PROFILE_FIELDS).difference(still)
+
+    def fields_that_matter(
+        self, profile: Profile, pos: int, values: Mapping[str, Any] | None = None
+    ) -> frozenset[str] | None:
         """Fields that could still make a scheme a match, for the question at index `pos`
-        (the fields of the questions before it will not be asked again)."""
+        (the fields of the questions before it will not be asked again, nor those of later
+        questions whose condition is already false)."""
         if self._matter is None:
             from dialogs.relevance import fields_that_could_match
 
             self._matter = fields_that_could_match
-        return self._matter(profile, self.closed_at[pos])
+        return self._matter(profile, self.closed(pos, values))
 
     def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
         try:
             profile = self.profile_from_values(values)
         except ValueError:
             return True
-        matter = self.fields_that_matter(profile, self.index[qid])
+        matter = self.fields_that_matter(profile, self.index[qid], values)
         return matter is None or asks_for(self.by_id[qid], matter)
 
     # --- moving through the machine -------------------------------------------------------

@@ -86,12 +86,17 @@ def test_a_not_sure_that_leaves_a_scheme_unsettled_stops_its_other_questions(
 ) -> None:
     # An Indian bachelor's graduate without good English or Chinese (so QMAS cannot fit) and
     # without a job offer: only TTPS C reads the bachelor's date. "Not sure" about the years of
-    # work leaves TTPS C (less than 3 years) unsettled for good, so the date is not asked; TTPS B
-    # can still fit (3 of the last 5 years is a line of the work checklist, later on).
+    # work leaves TTPS C (less than 3 years) unsettled for good, so the date is not asked; and
+    # TTPS B too: the years within the last 5 are asked only after 3 years of work or more, so
+    # they stay unknown, and its university question goes as well.
     start = [("5", None), ("c:IN", None), (None, "30"), ("m0", None), ("2", None)]
     unsure = _path(flow_rules, [*start, (None, "not sure")])
     assert unsure[:6] == ["goal", "nationality", "age", "facts", "education", "work_years"]
-    assert "bachelor_date" not in unsure and "bachelor_uni" in unsure
+    assert "bachelor_date" not in unsure and "bachelor_uni" not in unsure
+    assert "recent_years" not in unsure
+    # five years or more: TTPS C fails, TTPS B asks its university and its recent years
+    long = _path(flow_rules, [*start, ("b4", None), ("0", None)])
+    assert "bachelor_date" not in long and {"bachelor_uni", "recent_years"} <= set(long)
     # one to two years of work: TTPS C stays open and asks for the bachelor's degree
     known = _path(flow_rules, [*start, ("b1", None), (None, "2024-06-30")])
     assert {"bachelor_date", "bachelor_uni"} <= set(known)
