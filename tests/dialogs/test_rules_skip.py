@@ -100,3 +100,39 @@ def test_a_not_sure_that_leaves_a_scheme_unsettled_stops_its_other_questions(
     # one to two years of work: TTPS C stays open and asks for the bachelor's degree
     known = _path(flow_rules, [*start, ("b1", None), (None, "2024-06-30")])
     assert {"bachelor_date", "bachelor_uni"} <= set(known)
+
+
+def test_qmas_items_stop_once_the_pass_mark_is_out_of_reach() -> None:
+    from datetime import date
+
+    from dialogs.relevance import fields_that_could_match
+    from rules import Profile
+
+    # One of the twelve items met (English), five failed (age, the two postgraduate items, five
+    # years of work, a listed company) and six unknown: QMAS's points (6 of 12) can still pass
+    # only if five of those six are met, so "Not sure" about the business profit and the work
+    # abroad leaves them out of reach. Its items are then not asked; the award that bypasses
+    # the points still is.
+    profile = Profile(
+        as_of=date(2026, 11, 25),
+        nationality="US",
+        age=52,
+        education="bachelor",
+        good_english=True,
+        good_chinese=False,
+        work_experience_years=4,
+        owns_listed_company=False,
+        criminal_record=False,
+    )
+    items = {"renowned_company_years", "tech_finance_trade_years", "other_languages"}
+    open_ = fields_that_could_match(profile)
+    assert items <= open_ and "business_profit_hkd" in open_
+    closed = frozenset({"business_profit_hkd", "international_work_years"})
+    # one of the two still askable: the points can still pass
+    assert items <= fields_that_could_match(profile, frozenset({"business_profit_hkd"}))
+    after = fields_that_could_match(profile, closed)
+    assert not items & after
+    assert "exceptional_achievement" in after
+    # the award answered no as well: QMAS asks nothing more
+    no_award = profile.model_copy(update={"exceptional_achievement": False})
+    assert not items & fields_that_could_match(no_award, closed)
