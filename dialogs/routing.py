@@ -75,19 +75,26 @@ class Router:
             frozenset(PROFILE_FIELDS).difference(*(q.fields for q in questions[p:]))
             for p in range(len(questions) + 1)
         ]
-        # The questions from index p on, with their condition when it reads only answers
-        # before p (so it is settled by then): a question whose condition is settled false
-        # will not be asked, and the fields only it sets are closed too.
-        self._settled_at: list[tuple[tuple[tuple[str, ...], Any], ...]] = []
+        # From index p on: the fields of the questions asked whatever the earlier answers say
+        # (no condition, or one that reads answers from p on), and, for each question whose
+        # condition reads only answers before p (settled by then), that condition and its
+        # fields: a question whose settled condition is false will not be asked, and the
+        # fields only it sets are closed too.
+        self._open_at: list[frozenset[str]] = []
+        self._settled_at: list[tuple[tuple[Any, tuple[str, ...]], ...]] = []
         for p in range(len(questions) + 1):
-            later: list[tuple[tuple[str, ...], Any]] = []
+            always: set[str] = set()
+            settled: list[tuple[Any, tuple[str, ...]]] = []
             for q in questions[p:]:
                 cond = conditions.get(q.id)
-                settled = cond is not None and all(
+                if cond is not None and all(
                     self.index.get(self.parent.get(r, r), len(questions)) < p for r in cond.reads
-                )
-                later.append((q.fields, cond if settled else None))
-            self._settled_at.append(tuple(later))
+                ):
+                    settled.append((cond, q.fields))
+                else:
+                    always.update(q.fields)
+            self._open_at.append(frozenset(always))
+            self._settled_at.append(tuple((c, f) for c, f in settled if not set(f) <= always))
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = build_machine(questions, conditions, self.parent, self.states)
         self._matter: Callable[[Profile, frozenset[str]], frozenset[str] | None] | None = None
@@ -183,16 +190,16 @@ class Router:
         it, and (given the answers `values`) those of later questions whose condition reads
         only earlier answers and does not hold."""
         base = self.closed_at[pos]
-        if values is None:
+        settled = self._settled_at[pos]
+        if values is None or not settled:
             return base
-        later = self._settled_at[pos]
-        if not any(cond is not None and not cond.test(values) for _f, cond in later):
+        dropped = [fields for cond, fields in settled if not cond.test(values)]
+        if not dropped:
             return base
-        still: set[str] = set()
-        for fields, cond in later:
-            if cond is None or cond.test(values):
-                still.update(fields)
-        return frozenset(PROFILE_FIELDS).difference(still)
+        still = self._open_at[pos].union(
+            *(fields for cond, fields in settled if cond.test(values))
+        )
+        return base.union(n for fields in dropped for n in fields if n not in still)
 
     def fields_that_matter(
         self, profile: Profile, pos: int, values: Mapping[str, Any] | None = None
