@@ -69,7 +69,12 @@ class Progress:
         index = 1 + len(answers) - len(later) - (state in answers)
         matter = None
         if router.skip_by_rules:
-            matter = router.matter_of(router.values(answers, before=pos))
+            try:
+                values = router.values(answers, before=pos)
+            except ValueError:
+                matter = None
+            else:
+                matter = router.matter_of(values, pos)
         # Country answers only matter through the codes the conditions name (CN, LA, NP):
         # reading every other country as one value keeps the estimate's cache small and hot.
         read_values: list[AnswerValue] = []

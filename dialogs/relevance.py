@@ -49,8 +49,53 @@ def _points_fields(profile: Profile) -> tuple[str, ...]:
     return tuple(names)
 
 
-def fields_that_could_match(profile: Profile) -> frozenset[str]:
-    """Unanswered fields read by an unknown criterion of a scheme with no failed criterion."""
+def _min_items(result: Any) -> int:
+    for fn, args in result.calls:
+        if fn is qmas_points and args.get("min_items") is not None:
+            return int(args["min_items"])
+    return 0
+
+
+def _askable_points_fields(
+    profile: Profile, closed: frozenset[str] | set[str], min_items: int
+) -> tuple[str, ...]:
+    """While QMAS's points test is open: the fields still worth asking for it. The items whose
+    fields are all known or closed (answered "Not sure", or behind) stay unknown for good; when
+    the items met plus those still askable cannot reach `min_items`, the points cannot pass
+    whatever the answers, and only the exceptional-achievement route is left (nothing, when that
+    is closed too)."""
+    achievement_open = (
+        profile.exceptional_achievement is None and "exceptional_achievement" not in closed
+    )
+    names: dict[str, None] = {}
+    met = askable = 0
+    for item, value in zip(GPT_ITEMS, gpt_values(profile), strict=True):
+        if value is True:
+            met += 1
+        elif value is None:
+            open_names = [
+                n for n in _ITEM_FIELDS[item] if getattr(profile, n) is None and n not in closed
+            ]
+            if open_names:
+                askable += 1
+                names.update(dict.fromkeys(open_names))
+    if met + askable < min_items:
+        names = {}
+    if achievement_open:
+        names["exceptional_achievement"] = None
+    return tuple(names)
+
+
+def fields_that_could_match(
+    profile: Profile, closed: frozenset[str] | set[str] = frozenset()
+) -> frozenset[str]:
+    """Unanswered fields read by an unknown criterion of a scheme with no failed criterion.
+
+    `closed` names the fields the questionnaire will not ask any more (their questions are
+    behind: answered "Not sure", or passed). A scheme with an unknown criterion that reads only
+    closed or known fields can no longer become a match, so its other unknowns are not asked
+    either: the answer could tell "possible" from "not a fit", never add a match.
+    """
     wanted: set[str] = set()
     for result in resolve(profile.as_of):
         outcomes = tuple([fn(profile, args) for fn, args in result.calls])
@@ -60,27 +105,49 @@ def fields_that_could_match(profile: Profile) -> frozenset[str]:
             found = _candidates(result, outcomes)
             if len(_CACHE) < _CACHE_LIMIT:
                 _CACHE[key] = found
-        names, points_open = found
-        wanted.update(names)
+        per_criterion, points_open = found
+        points: tuple[str, ...] = ()
         if points_open:
-            wanted.update(_points_fields(profile))
+            points = _askable_points_fields(profile, closed, _min_items(result))
+            if not points:
+                continue  # QMAS's points can no longer pass, nor its achievement route
+        if closed and _stuck(profile, closed, per_criterion, ()):
+            continue
+        for names in per_criterion:
+            wanted.update(names)
+        wanted.update(points)
     return frozenset([name for name in wanted if getattr(profile, name) is None])
 
 
-def _candidates(result: Any, outcomes: tuple[Any, ...]) -> tuple[tuple[str, ...], bool]:
-    """(fields of the unknown criteria, whether QMAS's points test is open and needs its
+def _stuck(
+    profile: Profile,
+    closed: frozenset[str] | set[str],
+    per_criterion: tuple[tuple[str, ...], ...],
+    points: tuple[str, ...],
+) -> bool:
+    """Whether some unknown criterion reads nothing that can still be answered."""
+    for names in (*per_criterion, points) if points else per_criterion:
+        if names and all(n in closed or getattr(profile, n) is not None for n in names):
+            return True
+    return False
+
+
+def _candidates(
+    result: Any, outcomes: tuple[Any, ...]
+) -> tuple[tuple[tuple[str, ...], ...], bool]:
+    """(the fields of each unknown criterion, whether QMAS's points test is open and needs its
     unknown items) for a result with no failed criterion."""
     if any(met is False for met, _key in outcomes):
         return (), False
-    names: dict[str, None] = {}
+    per_criterion: list[tuple[str, ...]] = []
     points_open = False
     for crit, (met, key) in zip(result.criteria, outcomes, strict=True):
         if met is None:
             if crit.fn is qmas_points and key == "unknown":
                 points_open = True
             else:
-                names.update(dict.fromkeys(crit.fields_for(key)))
-    return tuple(names), points_open
+                per_criterion.append(crit.fields_for(key))
+    return tuple(per_criterion), points_open
 
 
 def open_fields_by_scheme(profile: Profile) -> dict[str, tuple[str, ...]]:

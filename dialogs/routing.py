@@ -19,7 +19,7 @@ from dialogs.kinds import MultiKind, QuestionKind
 from dialogs.machine import RESULT, SUMMARY, Cursor, build_machine, move
 from dialogs.questions import AnswerValue, Question
 from dialogs.session import Session, copy_session
-from rules.profile import Profile, today_in_hong_kong
+from rules.profile import PROFILE_FIELDS, Profile, today_in_hong_kong
 
 Replayed = tuple[str, list[str], dict[str, AnswerValue]]
 
@@ -60,9 +60,45 @@ class Router:
             for q in questions
             if q.infer
         }
+        # A checklist not asked: its lines' inferences, (field, [(condition, value)]).
+        self.line_infer = {
+            q.id: [
+                (o.field, [(compile_condition(i.when), i.value) for i in o.infer])
+                for o in q.checklist
+                if o.infer
+            ]
+            for q in questions
+            if any(o.infer for o in q.checklist)
+        }
+        # Before the question at index p: the fields no question from p on sets (a walk does
+        # not go back to ask them), for the rules skip.
+        self.closed_at = [
+            frozenset(PROFILE_FIELDS).difference(*(q.fields for q in questions[p:]))
+            for p in range(len(questions) + 1)
+        ]
+        # From index p on: the fields of the questions asked whatever the earlier answers say
+        # (no condition, or one that reads answers from p on), and, for each question whose
+        # condition reads only answers before p (settled by then), that condition and its
+        # fields: a question whose settled condition is false will not be asked, and the
+        # fields only it sets are closed too.
+        self._open_at: list[frozenset[str]] = []
+        self._settled_at: list[tuple[tuple[Any, tuple[str, ...]], ...]] = []
+        for p in range(len(questions) + 1):
+            always: set[str] = set()
+            settled: list[tuple[Any, tuple[str, ...]]] = []
+            for q in questions[p:]:
+                cond = conditions.get(q.id)
+                if cond is not None and all(
+                    self.index.get(self.parent.get(r, r), len(questions)) < p for r in cond.reads
+                ):
+                    settled.append((cond, q.fields))
+                else:
+                    always.update(q.fields)
+            self._open_at.append(frozenset(always))
+            self._settled_at.append(tuple((c, f) for c, f in settled if not set(f) <= always))
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = build_machine(questions, conditions, self.parent, self.states)
-        self._matter: Callable[[Profile], frozenset[str] | None] | None = None
+        self._matter: Callable[[Profile, frozenset[str]], frozenset[str] | None] | None = None
         self._matter_memo: dict[Any, frozenset[str] | None] = {}
         # The date the rules skip evaluates on (None: today in Hong Kong).
         self.as_of: date | None = None
@@ -126,6 +162,12 @@ class Router:
                 if q.id in values:
                     for opt in q.checklist:
                         data[opt.field] = opt.value if values[opt.id] else not opt.value
+                elif q.id in self.line_infer:
+                    for name, infers in self.line_infer[q.id]:
+                        for cond, value in infers:
+                            if cond.test(values):
+                                data[name] = value
+                                break
             elif q.field is None:
                 continue
             elif q.id in values:
@@ -145,19 +187,40 @@ class Router:
 
     # --- the rules skip -------------------------------------------------------------------
 
-    def fields_that_matter(self, profile: Profile) -> frozenset[str] | None:
+    def closed(self, pos: int, values: Mapping[str, Any] | None = None) -> frozenset[str]:
+        """The fields the walk will not ask from index `pos` on: those of the questions before
+        it, and (given the answers `values`) those of later questions whose condition reads
+        only earlier answers and does not hold."""
+        base = self.closed_at[pos]
+        settled = self._settled_at[pos]
+        if values is None or not settled:
+            return base
+        dropped = [fields for cond, fields in settled if not cond.test(values)]
+        if not dropped:
+            return base
+        still = self._open_at[pos].union(
+            *(fields for cond, fields in settled if cond.test(values))
+        )
+        return base.union(n for fields in dropped for n in fields if n not in still)
+
+    def fields_that_matter(
+        self, profile: Profile, pos: int, values: Mapping[str, Any] | None = None
+    ) -> frozenset[str] | None:
+        """Fields that could still make a scheme a match, for the question at index `pos`
+        (the fields of the questions before it will not be asked again, nor those of later
+        questions whose condition is already false)."""
         if self._matter is None:
             from dialogs.relevance import fields_that_could_match
 
             self._matter = fields_that_could_match
-        return self._matter(profile)
+        return self._matter(profile, self.closed(pos, values))
 
-    def matter_of(self, values: Mapping[str, Any]) -> frozenset[str] | None:
-        """The fields that still matter for the person these values describe (None: the
-        values make no valid profile, or everything matters). Remembered by the values: a
-        step asks it for the same answers several times (the walk, the progress estimate),
-        and people on the same path share them."""
-        key = (self.as_of or today_in_hong_kong(), frozenset(values.items()))
+    def matter_of(self, values: Mapping[str, Any], pos: int) -> frozenset[str] | None:
+        """The fields that still matter, at the question of index `pos`, for the person these
+        values describe (None: the values make no valid profile, or everything matters).
+        Remembered by the values and the position: a step asks it for the same answers several
+        times (the walk, the progress estimate), and people on the same path share them."""
+        key = (self.as_of or today_in_hong_kong(), pos, frozenset(values.items()))
         try:
             return self._matter_memo[key]
         except KeyError:
@@ -165,7 +228,7 @@ class Router:
         except TypeError:  # an unhashable value: not from this flow, do not remember
             key = None
         try:
-            matter = self.fields_that_matter(self.profile_from_values(values))
+            matter = self.fields_that_matter(self.profile_from_values(values), pos, values)
         except ValueError:
             matter = None
         if key is not None:
@@ -175,7 +238,7 @@ class Router:
         return matter
 
     def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
-        matter = self.matter_of(values)
+        matter = self.matter_of(values, self.index[qid])
         return matter is None or asks_for(self.by_id[qid], matter)
 
     # --- moving through the machine -------------------------------------------------------

@@ -31,11 +31,12 @@ def answer_path(flow: QuestionFlow, inputs: list[str], lang: str = "en") -> Sess
 
 G = "k:5"  # the opening question: "not sure yet"
 # A Vietnamese bachelor's graduate, straight through: every answer a button except age and the
-# bachelor's date. The checklist ticks English only ("m2": line 1).
-VN_BACHELOR = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "k:b1", "k:0", "2021-06-30", "k:0",
-               "k:b0", "k:b0", "k:b1", "k:b0", "k:0", "k:1"]  # fmt: skip
-INCOME = 6  # VN_BACHELOR[:INCOME] stops at the income question
-
+# bachelor's date. The checklist ticks English only ("m2": line 1); income HK$1M to 2.5M ("b1"),
+# one other language ("b1").
+VN_BACHELOR = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:b0", "k:b1",
+               "k:b0", "k:b0", "k:b1", "k:0", "k:1", "k:0"]  # fmt: skip
+# The same person with net assets of HK$30M or more, up to the investment question.
+INVEST = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:b1"]
 
 @pytest.fixture
 def done(flow: QuestionFlow) -> Session:
@@ -90,40 +91,53 @@ def test_non_chinese_never_asked_mainland_questions(flow: QuestionFlow, done: Se
 
 
 def test_band_maps_to_lower_edge_and_summary_shows_label(flow: QuestionFlow, done: Session) -> None:
-    assert done.answers["income"] == "1m"
+    assert done.answers["work_years"] == "2to3"
     profile = flow.profile(done)
-    assert profile.annual_income_hkd == 1_000_000
     assert profile.work_experience_years == 2
     rows = {r.question_id: r.answer for r in flow.summary(done)}
-    assert rows["income"] == "HK$1M to 2.5M"
     assert rows["work_years"] == "2 to 3 years"
 
 
+def test_number_questions_set_the_contract_fields(flow: QuestionFlow, done: Session) -> None:
+    # Every field the rules read is set by a question (shared/contracts.md): the income and
+    # other languages are asked as numbers, their bands giving the lower edge.
+    profile = flow.profile(done)
+    assert profile.annual_income_hkd == 1_000_000 and profile.other_languages == 1
+    assert profile.net_assets_hkd == 0 and profile.business_profit_hkd == 0
+    # Less than 3 years of work: the years that are part of it are inferred, not asked.
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m2", "k:2", "k:b1"])
+    short = flow.profile(s)
+    assert short.recent_work_years == 1 and short.renowned_company_years == 1
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m2", "k:2", "k:b4"])
+    assert flow.profile(s).recent_work_years is None
+    assert flow.step(answer_path(flow, VN_BACHELOR[:9])).state == "income"
+
+
 def test_lowest_band_is_zero(flow: QuestionFlow) -> None:
-    s = answer_path(flow, VN_BACHELOR[:INCOME])
-    assert flow.step(s).state == "income"
+    s = answer_path(flow, INVEST)
+    assert flow.step(s).state == "invest"
     s = press(flow, s, "b0")
-    assert flow.profile(s).annual_income_hkd == 0
+    assert flow.profile(s).investment_hkd == 0
 
 
 def test_typed_amount_is_exact(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "HK$ 2.6M"])
-    assert flow.profile(s).annual_income_hkd == 2_600_000
-    assert {r.question_id: r.answer for r in flow.summary(s)}["income"] == "HK$2,600,000"
+    s = answer_path(flow, [*INVEST, "HK$ 31.5M"])
+    assert flow.profile(s).investment_hkd == 31_500_000
+    assert {r.question_id: r.answer for r in flow.summary(s)}["invest"] == "HK$31,500,000"
 
 
 def test_band_label_typed(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "HK$2.5M or more"])
-    assert s.answers["income"] == "ge2_5m"
-    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "100萬至250萬港元"])
-    assert s.answers["income"] == "1m"
+    s = answer_path(flow, [*INVEST, "HK$30M or more"])
+    assert s.answers["invest"] == "ge30m"
+    s = answer_path(flow, [*INVEST, "低於3000萬港元"])
+    assert s.answers["invest"] == "lt30m"
 
 
 def test_dont_know_is_null(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [*VN_BACHELOR[:INCOME], "not sure"])
-    assert s.answers["income"] is None
-    assert flow.profile(s).annual_income_hkd is None
-    assert {r.question_id: r.answer for r in flow.summary(s)}["income"] == "Not sure"
+    s = answer_path(flow, [*INVEST, "not sure"])
+    assert s.answers["invest"] is None
+    assert flow.profile(s).investment_hkd is None
+    assert {r.question_id: r.answer for r in flow.summary(s)}["invest"] == "Not sure"
 
 
 # --- boundaries, by question -------------------------------------------------------------
@@ -135,12 +149,12 @@ def at(flow: QuestionFlow, qid: str) -> Session:
         "cn_facts": [G, "k:c:CN"],
         "months_abroad": [G, "k:c:CN", "k:m0"],
         "age": [G, "k:c:VN"],
-        "graduated": [G, "k:c:VN", "29", "k:m80", "k:2", "k:b0", "k:b0", "k:2"],  # UGC: not sure
-        "bachelor_date": [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0", "k:b0", "k:0"],
-        "offer_fit": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0"],
-        "salary": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:b0", "k:0"],
-        "recent_years": [G, "k:c:VN", "29", "k:m0", "k:0", "k:b4"],
-        "other_langs": [G, "k:c:VN", "29", "k:m0", "k:0", "k:b0", "k:b0", "k:b0", "k:b0"],
+        "graduated": [G, "k:c:VN", "29", "k:m80", "k:2", "k:b0", "k:2"],  # UGC: not sure
+        "bachelor_date": [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0"],
+        "offer_fit": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0"],
+        "salary": [G, "k:c:VN", "29", "k:m1", "k:0", "k:b0", "k:0"],
+        "work_years": [G, "k:c:VN", "29", "k:m0", "k:0"],
+        "invest": INVEST,
     }
     s = answer_path(flow, paths[qid])
     assert flow.step(s).state == qid
@@ -153,8 +167,8 @@ def at(flow: QuestionFlow, qid: str) -> Session:
         ("age", ["14", "100", "35歲"], ["13", "101", "35.5", "old", "-3"]),
         ("months_abroad", ["0", "1200", "11", "12", "2 years"], ["1201", "3.5", "abc"]),
         ("salary", ["0", "1999999", "2,000,000", "2m", "200萬"], ["2e20", "lots", "-1"]),
-        ("recent_years", ["0", "5", "2.5", "30 months"], ["5.5", "6", "x"]),
-        ("other_langs", ["0", "20", "2"], ["21", "1.5", "many"]),
+        ("work_years", ["0", "60", "2.5", "30 months"], ["60.5", "61", "x"]),
+        ("invest", ["0", "30,000,000", "3000萬", "1.2m"], ["2e20", "lots", "-1"]),
     ],
 )
 def test_number_boundaries(flow: QuestionFlow, qid: str, good: list[str], bad: list[str]) -> None:
@@ -261,7 +275,7 @@ def test_country_buttons_are_common_ones(flow: QuestionFlow) -> None:
 
 
 def test_university_lookup_asks_to_confirm(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0", "k:b0"])
+    s = answer_path(flow, [G, "k:c:VN", "29", "k:m0", "k:2", "k:b0", "2021-06-30"])
     assert flow.step(s).state == "bachelor_uni"
     reply = typed(flow, s, "HKU")
     assert not reply.accepted and reply.session is s
@@ -275,7 +289,9 @@ def test_university_lookup_asks_to_confirm(flow: QuestionFlow) -> None:
 
 
 def test_university_lookup_in_chinese(flow: QuestionFlow) -> None:
-    s = answer_path(flow, [G, "k:c:CN", "k:m1", "29", "k:m0", "k:2", "k:b0", "k:b0"], "zh-hans")
+    s = answer_path(
+        flow, [G, "k:c:CN", "k:m1", "29", "k:m0", "k:2", "k:b0", "2021-06-30"], "zh-hans"
+    )
     reply = typed(flow, s, "清华大学")
     # a Simplified screen names the university in Simplified too (the list holds 清華大學)
     assert "清华大学" in reply.message and "清華" not in reply.message
@@ -313,7 +329,7 @@ def test_back_from_result_and_summary(flow: QuestionFlow, done: Session) -> None
     summary = flow.back(result)
     assert flow.step(summary).kind == "summary"
     last = flow.back(summary)
-    assert flow.step(last).state == "award"
+    assert flow.step(last).state == "self_support"
     assert (
         press(flow, result, "summary") == summary
         or flow.step(press(flow, result, "summary")).kind == "summary"
@@ -445,7 +461,7 @@ def test_even_a_session_answering_every_question_fits_in_2_kb(flow: QuestionFlow
 
 
 def test_state_is_derived_from_answers_when_the_cache_is_stale(flow: QuestionFlow) -> None:
-    s = answer_path(flow, VN_BACHELOR[:12])
+    s = answer_path(flow, VN_BACHELOR[:9])
     expected = flow.step(s).state
     stripped = Session(lang=s.lang, answers=s.answers)  # no cached state or history
     assert flow.state_of(stripped) == expected
@@ -463,7 +479,7 @@ def test_irrelevant_stored_answers_are_ignored(flow: QuestionFlow) -> None:
 
 def test_answers_that_no_longer_fit_are_dropped_and_asked_again(flow: QuestionFlow) -> None:
     stored = Session(
-        answers={"goal": "x", "nationality": "VN", "age": 30, "facts": "nope", "income": "gone"},
+        answers={"goal": "x", "nationality": "VN", "age": 30, "facts": "nope", "invest": "gone"},
         flow_version="old",
     )
     s = flow.resolve(stored)
@@ -471,7 +487,7 @@ def test_answers_that_no_longer_fit_are_dropped_and_asked_again(flow: QuestionFl
     assert flow.step(s).state == "goal"
     assert flow.is_valid_answer("facts", "") and flow.is_valid_answer("facts", "offer,english")
     assert not flow.is_valid_answer("age", 200) and not flow.is_valid_answer("age", True)
-    assert flow.is_valid_answer("income", "1m") and flow.is_valid_answer("income", None)
+    assert flow.is_valid_answer("invest", "ge30m") and flow.is_valid_answer("invest", None)
     assert not flow.is_valid_answer("graduated", "2999-01-01")
     assert not flow.is_valid_answer("nope", 1)
 
@@ -527,7 +543,7 @@ def test_progress_estimate_reads_numbers_and_checklists_only_as_conditions_do(
 
 @pytest.mark.parametrize(
     ("qid", "text", "shown"),
-    [("recent_years", "1", "1 year"), ("recent_years", "2.5", "2.5 years"),
+    [("work_years", "1", "1 year"), ("work_years", "2.5", "2.5 years"),
      ("months_abroad", "1", "1 month"), ("months_abroad", "11", "11 months")],
 )  # fmt: skip
 def test_a_summary_counts_years_and_months_in_the_singular(

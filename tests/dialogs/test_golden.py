@@ -20,42 +20,41 @@ GOLDEN = Path(__file__).parent / "golden"
 # Inputs: "k:KEY" presses a button; "back", "restart", "change:QUESTION" navigate; else typed.
 PERSONAS: dict[str, tuple[str, list[str]]] = {
     "vietnamese_bachelor_en": ("en", [
-        "k:1", "k:c:VN", "29", "k:m2", "k:2", "k:b2", "k:b1", "k:0", "2021-06-30", "k:0", "k:b0",
-        "k:b0", "k:b1", "k:b0", "k:0", "k:1", "k:result",
+        "k:1", "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:b0", "k:b1", "k:b0",
+        "k:b0", "k:b1", "k:0", "k:1", "k:0", "k:result",
     ]),
     "mainland_master_hk_graduate_zh_hans": ("zh-hans", [
-        "k:2", "中国", "k:m1", "28", "k:m86", "k:3", "k:b0", "k:b0", "k:1", "2026-07-15",
-        "清华大学", "k:0", "2021年7月", "HKUST", "k:0", "k:0", "k:b0", "k:b0", "k:b0", "k:0",
-        "k:1", "k:result",
+        "k:2", "中国", "k:m1", "28", "k:m86", "k:3", "k:b0", "k:1", "2026-07-15", "2021年7月", "清华大学",  # noqa: E501
+        "k:0", "k:b0", "k:b0", "k:b0", "k:b0", "HKUST", "k:0", "k:0", "k:1", "k:0", "k:result",
     ]),
     "us_engineer_with_offer_en": ("en", [
-        "k:0", "United States", "35", "k:mb", "k:2", "k:b4", "k:b4", "2.4m", "MIT", "k:0",
-        "May 2012", "k:1", "k:0", "k:b0", "k:1", "k:0", "k:b0", "k:b0", "k:b0", "k:b2", "k:b4",
-        "k:b3", "k:0", "k:1", "k:result",
+        "k:0", "United States", "35", "k:mb", "k:2", "k:b4", "May 2012", "MIT", "k:0", "k:1",
+        "k:0", "k:b0", "k:1", "k:b0", "k:b3", "k:b1", "k:b0", "k:b2", "k:b0", "k:b3", "k:b3",
+        "k:0", "k:1", "k:0", "k:result",
     ]),
     "lao_hk_graduate_zh_hant": ("zh-hant", [
-        "k:2", "廖國", "寮國", "24", "k:m82", "k:2", "k:b0", "k:b0", "k:1", "2026-06-30", "k:1",
-        "2026-06-30", "k:1", "k:b0", "k:b0", "k:b1", "k:0", "k:1", "k:result",
+        "k:2", "廖國", "寮國", "24", "k:m82", "k:2", "k:b0", "k:1", "2026-06-30", "2026-06-30", "k:1",  # noqa: E501
+        "k:b0", "k:b0", "k:b0", "k:b1", "k:1", "k:1", "k:0", "k:result",
     ]),
     "afghan_professional_en": ("en", [
-        "k:5", "k:other", "Afghanistan", "40", "k:m2", "k:3", "k:b4", "k:b4", "k:b1", "k:1",
-        "2008-06", "k:1", "k:0", "k:b0", "k:b0", "k:b1", "k:b0", "k:b0", "k:b4", "k:0", "k:1",
+        "k:5", "k:other", "Afghanistan", "40", "k:m2", "k:3", "k:b4", "2008-06", "k:1", "k:b0",
+        "k:b3", "k:b1", "k:b0", "k:b0", "k:b1", "k:b0", "k:b3", "k:1", "k:0", "k:1", "k:0",
         "k:result",
     ]),
     "overseas_chinese_investor_en": ("en", [
-        "k:3", "k:c:CN", "k:m2", "52", "k:m16", "k:4", "k:b4", "k:b4", "k:b2", "Stanford", "k:0",
-        "1996-06-15", "harvard", "k:0", "k:1", "k:b1", "k:b1", "k:b1", "k:b1", "k:b4", "k:b4",
-        "k:b4", "k:0", "k:1", "k:result",
+        "k:3", "k:c:CN", "k:m2", "52", "k:m16", "k:4", "k:b4", "1996-06-15", "Stanford", "k:0",
+        "k:b1", "k:b1", "k:b3", "k:b2", "k:b1", "k:b2", "k:b1", "k:b3", "k:b3", "harvard", "k:0",
+        "k:1", "k:1", "k:0", "k:result",
     ]),
     "second_generation_with_mistakes_en": ("en", [
-        "k:9", "k:4", "Canada", "thirty", "31", "99", "4 2", "bachelor", "abc", "3年", "k:b2",
-        "800k", "Univ. of Toronto", "k:0", "2099-01-01", "2017-06", "back", "2017-06", "maybe",
-        "yes", "no", "k:b0", "k:b0", "k:b1", "k:b0", "k:b0", "k:b0", "k:0", "k:1",
-        "change:age", "29", "change:income", "1.2m", "k:result",
+        "k:9", "k:4", "Canada", "thirty", "31", "99", "4 2", "bachelor", "abc", "3年", "2099-01-01",
+        "2017-06", "back", "2017-06", "Univ. of Toronto", "k:0", "maybe", "yes", "k:b0", "k:b0",
+        "k:b1", "k:b0", "k:b0", "k:b1", "k:b0", "k:b0", "no", "k:1", "k:0", "change:age", "29",
+        "change:other_langs", "2", "k:result",
     ]),
     "restart_midway_zh_hant": ("zh-hant", [
         "k:5", "k:c:MO", "22", "k:m0", "restart", "k:4", "k:c:JP", "27", "k:m2", "k:2", "k:b0",
-        "k:b0", "k:1", "2024-06-30", "k:1", "k:b0", "k:b0", "k:b1", "k:0", "k:1", "k:result",
+        "2024-06-30", "k:1", "k:b0", "k:b0", "k:b0", "k:b1", "k:1", "k:1", "k:0", "k:result",
     ]),
 }  # fmt: skip
 

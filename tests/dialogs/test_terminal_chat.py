@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # A Vietnamese HKU graduate with 3 to 5 years of recent work, so that TTPS B fits and the result
 # shows a match's lines (its official page) as well as near misses.
 ANSWERS_EN = [
-    "6", "Vietnam", "29", "2", "3", "d", "d", "2", "HKU", "1", "2021-06-30", "1", "1", "1", "b",
-    "a", "1", "2", "1", "2", "summary", "change 3", "31", "result",
+    "6", "Vietnam", "29", "2", "3", "d", "2021-06-30", "HKU", "1", "1", "d", "2", "1", "a", "a",
+    "a", "a", "1", "2", "1", "summary", "change 3", "31", "result",
 ]  # fmt: skip
 
 
