@@ -93,7 +93,8 @@ def test_the_terminal_chat_compares_from_its_result():
     facts = next(q for q in flow.export()["questions"] if q["id"] == "facts")
     unticked = {o["field"]: not o["value"] for o in facts["options"]}  # nothing ticked
     pasted = {"nationality": "VN", "age": 35, **unticked, "education": None,
-              "work_experience_years": None, "annual_income_hkd": 3_000_000}  # fmt: skip
+              "work_experience_years": None, "net_assets_hkd": None,
+              "annual_income_hkd": 3_000_000}  # fmt: skip
     chat.handle(json.dumps(pasted))
     assert chat.session.answers["income"] == 3_000_000
     for _ in range(40):  # "not sure" (or none ticked) for all the file does not answer

@@ -28,8 +28,8 @@ def running_stores() -> list[Any]:
 # Typed answers that walk the questionnaire from the first question to the summary; every
 # answer is only right at its own place, so a lost or reordered update shows in the answers.
 # (the goal, the nationality, the age, the facts checklist typed as its line numbers, …).
-TYPED_ANSWERS = ["Find work", "United States", "31", "2 3", "secondary", "9", "500000", "12345",
-                 "2000000", "7", "6", "yes"]  # fmt: skip
+TYPED_ANSWERS = ["Find work", "United States", "31", "2 3", "bachelor", "9", "no", "2000000",
+                 "500000", "12345", "7", "6", "yes"]  # fmt: skip
 
 
 def expected_answers(lang: str = "en") -> dict[str, Any]:
