@@ -29,21 +29,6 @@ from bot.store.broadcasts import (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/db/bot.sqlite3"
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def store(store_url):
-    s = open_store(store_url)
-    await s.open()
-    yield s
-    await s.close()
-
-
 def migrations_of(store) -> int:
     if store.shared:
         from bot.store.postgres import MIGRATIONS

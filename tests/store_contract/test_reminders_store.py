@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bot.store import open_store
 from bot.store.reminders import (
     R_BLOCKED,
     R_PENDING,
@@ -16,21 +13,6 @@ from bot.store.reminders import (
 )
 
 URL = "https://www.immd.gov.hk/eng/services/visas/IANG.html"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/db/bot.sqlite3"
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def store(store_url):
-    s = open_store(store_url)
-    await s.open()
-    yield s
-    await s.close()
 
 
 def stages(key: str, deadline: str, dues: dict[int, str]) -> list[ReminderSpec]:

@@ -4,26 +4,9 @@ own text and /unsubscribe does not skip them, opting out does."""
 
 from __future__ import annotations
 
-import pytest
-
-from bot.store import StoredChat, open_store
+from bot.store import StoredChat
 from bot.store.broadcasts import PENDING, SKIPPED
 from bot.store.followups import CATALOGUE_RUN, FOLLOWUP_AUDIENCE, PERSONAL, PREVIEW
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/db/bot.sqlite3"
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def store(store_url):
-    s = open_store(store_url)
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def _keep(store, user_id: int) -> None:
