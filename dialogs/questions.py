@@ -50,15 +50,6 @@ class Band(BaseModel):
     label: LocalText
 
 
-class Infer(BaseModel):
-    """When the question was not asked and `when` holds, the profile gets `value`: a literal,
-    or `{field: QUESTION_ID}` for that question's value."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    when: dict[str, Any]
-    value: Any
-
-
 class ChecklistOption(BaseModel):
     """One line of a checklist: ticked sets `field` to `value`, unticked to the opposite. Its
     `id` may be read by later conditions like a question id (true when the field is `value`)."""
@@ -68,9 +59,6 @@ class ChecklistOption(BaseModel):
     field: str
     value: bool = True
     label: LocalText
-    # When the checklist was not asked: the line's field from the first `when` that holds
-    # (a literal yes/no), as a question's `infer`.
-    infer: tuple[Infer, ...] = ()
 
     @field_validator("field")
     @classmethod
@@ -80,6 +68,15 @@ class ChecklistOption(BaseModel):
         if "bool" not in str(Profile.model_fields[value].annotation):
             raise ValueError(f"a checklist option sets a yes/no field, not {value}")
         return value
+
+
+class Infer(BaseModel):
+    """When the question was not asked and `when` holds, the profile gets `value`: a literal,
+    or `{field: QUESTION_ID}` for that question's value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    when: dict[str, Any]
+    value: Any
 
 
 class Question(BaseModel):
@@ -268,10 +265,6 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[QuestionSet, dict[str, 
                 raise DataError(f"{where}: checklist id {opt.id} is used twice or reserved")
         specs = [("when", q.when)] + [
             (f"infer #{k + 1}", inf.when) for k, inf in enumerate(q.infer)
-        ] + [
-            (f"{opt.id}: infer #{k + 1}", inf.when)
-            for opt in q.checklist
-            for k, inf in enumerate(opt.infer)
         ]
         for name, spec in specs:
             if spec is None:
@@ -290,9 +283,6 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[QuestionSet, dict[str, 
         for inf in q.infer:
             if isinstance(inf.value, dict) and inf.value.get("field") not in seen:
                 raise DataError(f"{where}: infer takes a field that is not an earlier question")
-        for opt in q.checklist:
-            if any(not isinstance(inf.value, bool) for inf in opt.infer):
-                raise DataError(f"{where}: {opt.id}: a line infers yes or no (true or false)")
         if i == 0 and q.when is not None:
             raise DataError(f"{where}: the first question must always be asked")
         seen[q.id] = i

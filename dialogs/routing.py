@@ -60,16 +60,6 @@ class Router:
             for q in questions
             if q.infer
         }
-        # A checklist not asked: its lines' inferences, (field, [(condition, value)]).
-        self.line_infer = {
-            q.id: [
-                (o.field, [(compile_condition(i.when), i.value) for i in o.infer])
-                for o in q.checklist
-                if o.infer
-            ]
-            for q in questions
-            if any(o.infer for o in q.checklist)
-        }
         # Before the question at index p: the fields no question from p on sets (a walk does
         # not go back to ask them), for the rules skip.
         self.closed_at = [
@@ -162,12 +152,6 @@ class Router:
                 if q.id in values:
                     for opt in q.checklist:
                         data[opt.field] = opt.value if values[opt.id] else not opt.value
-                elif q.id in self.line_infer:
-                    for name, infers in self.line_infer[q.id]:
-                        for cond, value in infers:
-                            if cond.test(values):
-                                data[name] = value
-                                break
             elif q.field is None:
                 continue
             elif q.id in values:
