@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 # Advisory lock keys (bigint). A user's inbox drain lock is 2*id + 1, so it never meets these
 # small constants' range in practice (Telegram ids are far larger than 2**20 or negative).
 MIGRATION_LOCK = 7_000_001
+# Seconds the pool keeps retrying one failed connection before it gives up (see open()).
+RECONNECT_GIVE_UP = 10.0
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry; append.
 # Version 1 is the SQLite schema as of its migration 4, in PostgreSQL's types.
@@ -388,6 +390,11 @@ class PostgresStore(SqlStore, Store):
             configure=configure,
             kwargs={"autocommit": True, "connect_timeout": max(1, int(self.connect_timeout))},
             timeout=max(1.0, self.connect_timeout), name="bot-store",
+            # psycopg_pool retries a failed connection with doubling delays (1, 2, 4 … 64 s) for
+            # reconnect_timeout (300 s by default) before it lets a request start afresh: after a
+            # database outage of a minute the pool would stay empty for another minute. Giving up
+            # after RECONNECT_GIVE_UP seconds bounds that: the next request tries at once.
+            reconnect_timeout=RECONNECT_GIVE_UP,
         )  # fmt: skip
         await pool.open(wait=True, timeout=max(1.0, self.connect_timeout))
         self._pool = pool

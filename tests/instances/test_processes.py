@@ -111,17 +111,21 @@ async def test_lease_holder_killed_or_paused_broadcast_finished_by_the_other_onc
         else:
             procs[holder_pid].send_signal(signal.SIGSTOP)
             at_kill = delivered()
+            taken_over = None
             for _ in range(200):
                 now = await store.lease_holder(BROADCAST_LEASE)
                 if now is not None and now[1] > token:
+                    taken_over = now
                     break
                 await asyncio.sleep(0.05)
+            # while the holder is stopped, the other instance takes the lease
+            assert taken_over is not None, "the lease was not taken over during the pause"
+            assert int(taken_over[0].split(":")[1]) != holder_pid
             await asyncio.sleep(0.3)  # the new holder is sending
             procs[holder_pid].send_signal(signal.SIGCONT)
         assert at_kill < SUBSCRIBERS, "broadcast finished before the kill: slow it down"
 
         survivor_pid = next(pid for pid in procs if pid != holder_pid)
-        survivor_port = ports[list(procs).index(survivor_pid)]
         for _ in range(600):  # the other instance takes over and finishes
             async with store.transaction() as tx:
                 status = (await tx.load_broadcast(job)).status
@@ -131,7 +135,10 @@ async def test_lease_holder_killed_or_paused_broadcast_finished_by_the_other_onc
         assert status == DONE, logs[list(procs).index(survivor_pid)].read_text()[-3000:]
         new_holder = await store.lease_holder(BROADCAST_LEASE)
         assert new_holder is not None and new_holder[1] > token
-        assert int(new_holder[0].split(":")[1]) == survivor_pid
+        if fault == "kill":
+            assert int(new_holder[0].split(":")[1]) == survivor_pid
+        # (after SIGCONT the woken instance is a follower again, and may later take a lapsed
+        # lease back with a newer token on a slow machine: legitimate, so not asserted)
 
         async with store.transaction() as tx:
             states = await tx.recipient_states(job)
@@ -148,7 +155,14 @@ async def test_lease_holder_killed_or_paused_broadcast_finished_by_the_other_onc
         assert counts.get(UNCERTAIN, 0) <= 40
 
         async with httpx.AsyncClient() as client:
-            metrics = (await client.get(f"http://127.0.0.1:{survivor_port}/metrics")).text
+            for _ in range(5):  # the instance holding the lease now says so
+                current = await store.lease_holder(BROADCAST_LEASE)
+                assert current is not None
+                port = ports[list(procs).index(int(current[0].split(":")[1]))]
+                metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                if "bot_broadcast_lease_held 1" in metrics:
+                    break
+                await asyncio.sleep(0.5)
         assert "bot_broadcast_lease_held 1" in metrics
         assert "bot_subscribers 150" in metrics
         assert "# TYPE bot_handler_seconds histogram" in metrics

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import psycopg
+import psycopg_pool
 import pytest
 
 from bot.store import SessionKey, open_store
@@ -42,6 +43,42 @@ async def test_a_dropped_connection_is_replaced(pg, pg_server):
     assert pg.reconnects == reconnects + 1
     async with pg.transaction() as tx:
         assert (await tx.load_session(SessionKey(1, 1))).data == "after"
+
+
+async def test_after_a_long_outage_the_next_request_reconnects_soon(pg_url, pg_server, monkeypatch):
+    """psycopg_pool's own retries back off to a minute and more; the store's pool gives a failing
+    connection up after RECONNECT_GIVE_UP seconds, so once the database is back the next request
+    does not wait for a far-off retry (shortened here to keep the test quick)."""
+    import bot.store.postgres as postgres
+
+    monkeypatch.setattr(postgres, "RECONNECT_GIVE_UP", 2.0)
+    store = open_store(pg_url)
+    store.connect_timeout = 1.0  # type: ignore[attr-defined]
+    await store.open()
+    try:
+        pool = store._pool  # type: ignore[attr-defined]
+        url, pool.conninfo = pool.conninfo, "postgresql://postgres@127.0.0.1:1/none"
+        try:
+            _end_every_other_session(pg_server)
+            outage_ends = asyncio.get_running_loop().time() + 8  # past the 1+2+4 s of backoff
+            while asyncio.get_running_loop().time() < outage_ends:
+                with pytest.raises((psycopg.Error, psycopg_pool.PoolTimeout)):
+                    async with store.transaction():
+                        pass
+        finally:
+            pool.conninfo = url
+        started = asyncio.get_running_loop().time()
+        while True:
+            try:
+                async with store.transaction() as tx:
+                    await tx.save_session(SessionKey(3, 3), "back")
+                break
+            except Exception:
+                await asyncio.sleep(0.2)
+        # with the default 300 s the next retry would be 8 s or more after the outage's end
+        assert asyncio.get_running_loop().time() - started < 4
+    finally:
+        await store.close()
 
 
 async def test_a_connection_lost_mid_transaction_fails_that_update_only(pg, pg_server):
