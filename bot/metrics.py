@@ -18,6 +18,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.store.reminders import REMINDER_STATES
+
 try:  # the `_created` series only doubles every counter's size here
     from prometheus_client import disable_created_metrics
 
@@ -47,6 +49,7 @@ class DatabaseGauges(Collector):
     def __init__(self) -> None:
         self.plain: dict[str, tuple[str, float]] = {}  # name -> (help, value)
         self.jobs: list[tuple[int, int, dict[str, int]]] = []  # (job id, total, counts)
+        self.reminders: dict[str, int] = {}  # deadline reminders by state
 
     def update(self, stats: Any, sender: Any, active_statuses: tuple[str, ...]) -> None:
         plain = {
@@ -73,10 +76,21 @@ class DatabaseGauges(Collector):
         self.plain = plain
         self.jobs = [(job.id, job.total, dict(counts)) for job, counts in stats.broadcasts
                      if job.status in active_statuses]  # fmt: skip
+        # every state named, pending included at 0, so a dashboard's query never finds no series
+        self.reminders = {state: 0 for state in REMINDER_STATES}
+        self.reminders.update(getattr(stats, "reminders", None) or {})
 
     def collect(self):  # type: ignore[override]
         for name, (help_text, value) in self.plain.items():
             yield GaugeMetricFamily(name, help_text, value=value)
+        if self.reminders:
+            reminders = GaugeMetricFamily(
+                "bot_reminders", "Deadline reminders by state (pending: not yet sent).",
+                labels=["state"],
+            )
+            for state, k in sorted(self.reminders.items()):
+                reminders.add_metric([state], k)
+            yield reminders
         if self.jobs:
             total = GaugeMetricFamily("bot_broadcast_total", "Recipients of a live broadcast.",
                                       labels=["job"])  # fmt: skip

@@ -69,6 +69,7 @@ class Statistics:
     subscribers: int = 0
     subscriptions: dict[str, int] = field(default_factory=dict)
     broadcasts: list[tuple[BroadcastJob, dict[str, int]]] = field(default_factory=list)
+    reminders: dict[str, int] = field(default_factory=dict)  # deadline reminders by state
 
 
 class BroadcastTransaction(ABC):

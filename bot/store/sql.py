@@ -676,6 +676,7 @@ class SqlTransaction(FollowupStatements, Transaction):
         )  # fmt: skip
         for job in await self.broadcasts(limit=history):
             stats.broadcasts.append((job, await self.recipient_counts(job.id)))
+        stats.reminders = await self.reminder_counts()
         return stats
 
     # --- resume codes (issue 14): one per user, its hash and the answers it restores

@@ -30,7 +30,8 @@ def test_counters_histogram_and_database_gauges():
     job = SimpleNamespace(id=4, total=10, status=RUNNING)
     done = SimpleNamespace(id=3, total=5, status="done")
     stats = SimpleNamespace(users=7, active_users=2, finished=3, subscribers=150,
-                            broadcasts=[(job, {"sent": 6, "pending": 4}), (done, {"sent": 5})])
+                            broadcasts=[(job, {"sent": 6, "pending": 4}), (done, {"sent": 5})],
+                            reminders={"pending": 12, "sent": 3})
     sender = SimpleNamespace(holds_lease=True, current=None, rate_limited=2)
     m.database.update(stats, sender, (RUNNING,))
     s = _samples(m)
@@ -44,6 +45,9 @@ def test_counters_histogram_and_database_gauges():
     assert s[("bot_subscribers", ())] == 150 and s[("bot_broadcast_lease_held", ())] == 1
     assert s[("bot_broadcast_total", (("job", "4"),))] == 10
     assert s[("bot_broadcast_recipients", (("job", "4"), ("state", "pending")))] == 4
+    assert s[("bot_reminders", (("state", "pending"),))] == 12
+    assert s[("bot_reminders", (("state", "sent"),))] == 3
+    assert s[("bot_reminders", (("state", "failed"),))] == 0  # every state is a series
     assert not any(name == "bot_broadcast_total" and ("job", "3") in labels
                    for name, labels in s)  # finished jobs are not reported
     # a later reading replaces the earlier one

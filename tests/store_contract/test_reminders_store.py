@@ -46,6 +46,8 @@ async def test_claim_marks_sending_once_and_finish_marks_sent(store):
         assert await tx.claim_reminders("2027-01-30", 10) == []  # claimed once
         await tx.finish_reminders([(claimed[0].id, R_SENT, None)])
         assert await tx.reminder_counts() == {R_SENT: 1, R_PENDING: 2}
+        # /metrics reads them with the other database figures (bot_reminders{state})
+        assert (await tx.statistics(0.0)).reminders == {R_SENT: 1, R_PENDING: 2}
 
 
 async def test_only_the_latest_due_stage_goes_and_a_past_deadline_drops_the_rest(store):
