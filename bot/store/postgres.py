@@ -22,7 +22,10 @@ Across processes the database does the coordinating:
   instance holding the user's advisory lock drains in update_id order;
 - one broadcast sender: a lease row with an expiry and a fencing token (`leases`); every write of
   the sender's transactions checks the token (`check_fence`, `FOR SHARE` on the lease row, so a
-  takeover waits for a write that passed the check to commit).
+  takeover waits for a write that passed the check to commit). A process frozen inside such a
+  transaction (SIGSTOP, a paused VM) would hold that lock and so block every takeover: the
+  server ends a session idle in a transaction for `idle_in_transaction_ms` (10 s), which rolls
+  the frozen writes back and frees the row. The bot's transactions never wait on the network.
 
 Times are the database's clock (`clock_timestamp()`) wherever instances compare them (leases,
 the inbox), so clock skew between hosts does not matter; rows the bot itself stamps use the
@@ -333,12 +336,14 @@ class PostgresStore(SqlStore, Store):
         connect_timeout: float = 5.0,
         lock_timeout_ms: int = 250,
         statement_timeout_ms: int = 2000,
+        idle_in_transaction_ms: int = 10_000,
         pool_size: int = 8,
     ) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
         self.lock_timeout_ms = lock_timeout_ms
         self.statement_timeout_ms = statement_timeout_ms
+        self.idle_in_transaction_ms = idle_in_transaction_ms
         self.pool_size = pool_size
         self._pool: AsyncConnectionPool | None = None  # transactions, the lease, migrations
         self._lock_conn: psycopg.AsyncConnection | None = None  # drain locks
@@ -382,7 +387,8 @@ class PostgresStore(SqlStore, Store):
         async def configure(conn: psycopg.AsyncConnection) -> None:
             await conn.execute(
                 f"SET TIME ZONE 'UTC'; SET lock_timeout = {int(self.lock_timeout_ms)};"
-                f" SET statement_timeout = {int(self.statement_timeout_ms)}"
+                f" SET statement_timeout = {int(self.statement_timeout_ms)};"
+                f" SET idle_in_transaction_session_timeout = {int(self.idle_in_transaction_ms)}"
             )
 
         pool = AsyncConnectionPool(

@@ -81,6 +81,51 @@ async def test_after_a_long_outage_the_next_request_reconnects_soon(pg_url, pg_s
         await store.close()
 
 
+async def test_a_holder_frozen_inside_a_fenced_transaction_does_not_block_a_takeover(pg_url):
+    """A lease holder stopped (SIGSTOP, a paused VM) between its fence check and its commit
+    holds the lease row's lock; the server ends that idle transaction after
+    idle_in_transaction_ms, so another instance can take the lapsed lease, and the frozen
+    holder's writes are rolled back, never committed."""
+    frozen, other = open_store(pg_url), open_store(pg_url)
+    frozen.idle_in_transaction_ms = 1000  # type: ignore[attr-defined]
+    await frozen.open()
+    await other.open()
+    try:
+        lease = await frozen.acquire_lease("frozen-test", "a", 0.5)
+        assert lease is not None
+
+        async def take_over() -> object:
+            await asyncio.sleep(0.8)  # the lease has lapsed; the frozen one still holds the row
+            while True:
+                try:
+                    taken = await other.acquire_lease("frozen-test", "b", 5)
+                except psycopg.errors.LockNotAvailable:
+                    taken = None
+                if taken is not None:
+                    return taken
+                await asyncio.sleep(0.1)
+
+        takeover = asyncio.create_task(take_over())
+        with pytest.raises(psycopg.Error):
+            async with frozen.transaction() as tx:
+                await frozen.check_fence(tx, lease.name, lease.token)
+                await tx.save_session(SessionKey(4, 4), "stale write")
+                await asyncio.sleep(3)  # frozen for longer than the server lets it idle
+                await tx.save_session(SessionKey(4, 5), "after waking")
+        # taken while the holder was still frozen, not after it woke
+        assert takeover.done()
+        taken = takeover.result()
+        assert taken.token > lease.token  # type: ignore[attr-defined]
+        async with other.transaction() as tx:
+            assert await tx.load_session(SessionKey(4, 4)) is None  # rolled back
+    finally:
+        for task in asyncio.all_tasks():
+            if task.get_coro().__name__ == "take_over":  # type: ignore[union-attr]
+                task.cancel()
+        await frozen.close()
+        await other.close()
+
+
 async def test_a_connection_lost_mid_transaction_fails_that_update_only(pg, pg_server):
     with pytest.raises(psycopg.OperationalError):
         async with pg.transaction() as tx:
