@@ -38,6 +38,7 @@ VN_BACHELOR = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k
 # The same person with net assets of HK$30M or more, up to the investment question.
 INVEST = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:b1"]
 
+
 @pytest.fixture
 def done(flow: QuestionFlow) -> Session:
     return answer_path(flow, VN_BACHELOR)
@@ -551,3 +552,42 @@ def test_a_summary_counts_years_and_months_in_the_singular(
 ) -> None:
     reply = typed(flow, at(flow, qid), text)
     assert {r.question_id: r.answer for r in flow.summary(reply.session)}[qid] == shown
+
+
+def test_the_answer_table_goes_where_firing_the_machine_goes(flow: QuestionFlow) -> None:
+    from dialogs.machine import Cursor
+
+    machine = flow.machine
+    table = flow.router.answer_table
+    assert set(table.rows) == set(machine.events["answer"].transitions)
+
+    def fired(state: str, values: dict) -> str | None:
+        cursor = Cursor(machine, values)
+        machine.add_model(cursor, initial=state)
+        try:
+            return cursor.state if cursor.answer() else None
+        finally:
+            machine.remove_model(cursor)
+
+    rng = random.Random(11)
+    for _ in range(200):
+        session, _states = walk_to_result(flow, rng)
+        values = flow.router.values(session.answers)
+        for state in table.rows:
+            assert table.next(state, values) == fired(state, values), state
+    assert machine.models == []
+
+
+def test_the_answer_table_fires_the_machine_when_it_has_callbacks(flow: QuestionFlow) -> None:
+    import copy
+
+    from dialogs.machine import AnswerTable
+
+    machine = copy.deepcopy(flow.machine)
+    entered: list[str] = []
+    machine.before_state_change = [lambda event: entered.append(event.transition.dest)]
+    table = AnswerTable(machine)
+    assert table.rows == {}
+    first = flow.questions[0].id
+    assert table.next(first, {}) == flow.router.answer_table.next(first, {})
+    assert entered and machine.models == []
