@@ -13,7 +13,7 @@ from dialogs import QuestionFlow, Session
 from dialogs.flow import RESULT, SUMMARY
 from rules.profile import today_in_hong_kong
 
-from .helpers import press, typed, walk_to_result
+from .helpers import choose, press, typed, walk_to_result
 
 
 def answer_path(flow: QuestionFlow, inputs: list[str], lang: str = "en") -> Session:
@@ -540,6 +540,37 @@ def test_progress_estimate_reads_numbers_and_checklists_only_as_conditions_do(
             first = 1 + len(answers) - len(later) - (qid in answers)
             assert index == first
             assert total == first + flow.estimate.count_remaining(pos, exact, later, None)
+
+
+def test_the_uncached_estimate_counts_as_the_cached_one(flow: QuestionFlow) -> None:
+    """Without the rules skip the estimate tests the conditions on the exact answers; with it,
+    on answers read coarsely through a cache. Both count alike, at every question a session can
+    stand at: walked to, changed back to, or jumped to from "see my result now"."""
+    est = flow.estimate
+    rng = random.Random(13)
+    checked = 0
+    jumped = 0
+    for _ in range(60):
+        session, _states = walk_to_result(flow, rng)
+        stands = [flow.change(session, qid) for qid in list(session.answers)[:12]]
+        partway = flow.new_session()
+        for _ in range(rng.randint(3, 8)):
+            key, text = choose(flow, partway, rng)
+            partway = flow.answer(partway, key=key, text=text).session
+            stands.append(partway)
+        for settle in flow.provisional(partway).settle:
+            stands.append(flow.jump(partway, settle.question_id))
+            jumped += 1
+        for s in stands:
+            state = flow.state_of(s)
+            pos = flow.index.get(state, len(flow.questions))
+            later = frozenset(k for k in s.answers if flow.index.get(k, -1) > pos)
+            coarse = est.coarse_reads(flow.router, s.answers, pos)
+            assert est.remaining(s.answers, pos, later) == est.count_remaining(
+                pos, coarse, later, None
+            ), (state, s.answers)
+            checked += 1
+    assert checked > 700 and jumped > 20
 
 
 @pytest.mark.parametrize(
