@@ -42,6 +42,19 @@ class Progress:
             if router.by_id[r].kind == "number" and not router.by_id[r].integer
         }
         self.reads_before = [tuple(r for r in router.reads if index[r] < p) for p in range(n + 1)]
+        # For `remaining`: each read answer with the kind that converts it (None: stored as
+        # its profile value) and, for a checklist, the kind that adds its lines.
+        self._read_plan = [
+            tuple(
+                (
+                    r,
+                    None if r in router.plain else router.kinds[r],
+                    router.multi.get(r),
+                )
+                for r in reads
+            )
+            for reads in self.reads_before
+        ]
         self.always_after = [
             sum(1 for q in questions[p + 1 :] if q.id not in conditions) for p in range(n + 1)
         ]
@@ -84,13 +97,16 @@ class Progress:
         conditions of the later ones tested on the answers before it. A few look-ups per
         condition, cheaper than the cache key that would remember them (`count_remaining`
         gives the same count from `coarse_reads`)."""
-        router = self._router
         values: dict[str, Any] = {}
-        for r in self.reads_before[pos]:
-            if r in router.multi:  # an unanswered checklist reads as nothing ticked
-                router.put(values, r, answers.get(r))
+        for r, kind, multi in self._read_plan[pos]:
+            v = answers.get(r)
+            if multi is not None:  # `Router.put`: an unanswered checklist reads as none ticked
+                values[r] = v
+                values.update(multi.lines(v))
+            elif kind is None or v is None:  # `Router.value_of`
+                values[r] = v
             else:
-                values[r] = router.value_of(r, answers.get(r))
+                values[r] = kind.value_of(v)
         count = self.always_after[pos]
         for cond, ids in self.conditional_after[pos]:
             if cond.test(values):
