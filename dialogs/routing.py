@@ -1,11 +1,13 @@
 """Routing and replay: where a session is, and how answering, going back, changing an answer,
 jumping to a question and restarting move it.
 
-The current state is derived by replaying the answers through the machine's `answer` trigger
-(like GOV.UK Smart Answers' state resolver). A session keeps the state it was left in as a
-cache so that the usual step costs one trigger; the cache is dropped whenever the flow's version
-changes. With the rules skip, a question whose profile field can no longer change any scheme's
-outcome (`dialogs.relevance`) is passed over as well.
+The current state is derived by replaying the answers through the machine's `answer`
+transitions (like GOV.UK Smart Answers' state resolver), read through `machine.AnswerTable`:
+the shared machine's transitions in its order, without firing its event machinery on every
+step. A session keeps the state it was left in as a cache so that the usual step costs one
+transition; the cache is dropped whenever the flow's version changes. With the rules skip, a
+question whose profile field can no longer change any scheme's outcome (`dialogs.relevance`) is
+passed over as well.
 """
 
 from __future__ import annotations
