@@ -622,3 +622,20 @@ def test_the_answer_table_fires_the_machine_when_it_has_callbacks(flow: Question
     first = flow.questions[0].id
     assert table.next(first, {}) == flow.router.answer_table.next(first, {})
     assert entered and machine.models == []
+
+
+def test_stored_sessions_read_and_write_as_pydantic_does(flow: QuestionFlow) -> None:
+    """`to_json`/`from_json` call pydantic's serializer and validator directly: the stored
+    form and what it loads as are those of `model_dump_json`/`model_validate_json`."""
+    from pydantic import ValidationError
+
+    rng = random.Random(17)
+    for _ in range(30):
+        session, _states = walk_to_result(flow, rng)
+        stored = session.to_json()
+        assert stored == session.model_dump_json(exclude_defaults=True)
+        assert Session.from_json(stored) == Session.model_validate_json(stored) == session
+        assert Session.from_json(stored.encode()) == session
+    for bad in ('{"answers": {"age": [1]}}', '{"lang": "fr"}', '{"extra": 1}', "{"):
+        with pytest.raises(ValidationError):
+            Session.from_json(bad)
