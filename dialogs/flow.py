@@ -122,6 +122,8 @@ class QuestionFlow:
         # same result. An evaluation is shared, so it is read, never changed.
         self._evaluations: dict[Any, tuple[Profile, Any]] = {}
         self._settle: dict[Any, tuple[Settle, ...]] = {}  # likewise the questions that settle
+        # What a step's view takes from the questions and texts alone (see `step_view`).
+        self._views: dict[Any, Any] = {}
         self._forget()
 
     def _forget(self) -> None:
@@ -213,7 +215,7 @@ class QuestionFlow:
         last = self._last_step
         if last is not None and last[0] is session:
             return last[1]
-        step = step_view(self.router, self.estimate, self.texts, self.resolve(session))
+        step = step_view(self.router, self.estimate, self.texts, self.resolve(session), self._views)
         self._last_step = (session, step)
         return step
 

@@ -9,7 +9,10 @@ Its triggers:
 - `restart`: from anywhere to the first question.
 
 A session is not attached to it: for one operation a throw-away `Cursor` is added at the
-session's state, a trigger fired and the cursor removed again (`move`).
+session's state, a trigger fired and the cursor removed again (`move`). The walk from question
+to question, which runs on every step, reads the machine's `answer` transitions through
+`AnswerTable`: the same transitions tried in the same order, without the event machinery that
+has nothing to do here (no callbacks are registered).
 """
 
 from __future__ import annotations
@@ -79,6 +82,67 @@ def move(machine: Machine, start: str, trigger: str, target: str | None = None) 
         return cursor.state
     finally:
         machine.remove_model(cursor)
+
+
+class AnswerTable:
+    """The machine's `answer` transitions by source state, as (destination, tests) in the order
+    the machine tries them: `next(state, values)` is the state that firing `answer` from `state`
+    with these values reaches. Built once from the one shared Machine, which stays the source of
+    truth (`back`, `change`, `restart` and the summary are still fired through it).
+
+    A source state whose transitions carry anything other than `_Relevant` conditions (or any
+    callback) is left out, and `next` fires the machine for it."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self.rows: dict[str, tuple[tuple[str, tuple[Any, ...]], ...]] = {}
+        if _has_callbacks(machine):
+            return
+        for source, transitions in machine.events["answer"].transitions.items():
+            rows: list[tuple[str, tuple[Any, ...]]] = []
+            for t in transitions:
+                if (
+                    t.prepare
+                    or t.before
+                    or t.after
+                    or t.dest is None
+                    or any(
+                        not isinstance(c.func, _Relevant) or c.target is not True
+                        for c in t.conditions
+                    )
+                ):
+                    break
+                rows.append((t.dest, tuple(c.func.condition.test for c in t.conditions)))
+            else:
+                self.rows[source] = tuple(rows)
+
+    def next(self, state: str, values: dict[str, Any]) -> str | None:
+        """Where `answer` leads from `state` (None: no transition's condition holds)."""
+        rows = self.rows.get(state)
+        if rows is None:
+            cursor = Cursor(self.machine, values)
+            self.machine.add_model(cursor, initial=state)
+            try:
+                return cursor.state if cursor.answer() else None
+            finally:
+                self.machine.remove_model(cursor)
+        for dest, tests in rows:
+            if not tests or all(test(values) for test in tests):
+                return dest
+        return None
+
+
+def _has_callbacks(machine: Machine) -> bool:
+    """Whether the machine (or any of its states) has callbacks a plain walk would skip."""
+    if (
+        machine.before_state_change
+        or machine.after_state_change
+        or machine.prepare_event
+        or machine.finalize_event
+        or machine.on_exception
+    ):
+        return True
+    return any(s.on_enter or s.on_exit for s in machine.states.values())
 
 
 class _Relevant:

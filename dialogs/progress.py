@@ -5,6 +5,7 @@ matter), so it is cached by those."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +42,19 @@ class Progress:
             if router.by_id[r].kind == "number" and not router.by_id[r].integer
         }
         self.reads_before = [tuple(r for r in router.reads if index[r] < p) for p in range(n + 1)]
+        # For `remaining`: each read answer with the kind that converts it (None: stored as
+        # its profile value) and, for a checklist, the kind that adds its lines.
+        self._read_plan = [
+            tuple(
+                (
+                    r,
+                    None if r in router.plain else router.kinds[r],
+                    router.multi.get(r),
+                )
+                for r in reads
+            )
+            for reads in self.reads_before
+        ]
         self.always_after = [
             sum(1 for q in questions[p + 1 :] if q.id not in conditions) for p in range(n + 1)
         ]
@@ -67,14 +81,45 @@ class Progress:
         answers = session.answers
         later = frozenset([k for k in answers if index_of.get(k, -1) > pos])
         index = 1 + len(answers) - len(later) - (state in answers)
-        matter = None
-        if router.skip_by_rules:
-            try:
-                values = router.values(answers, before=pos)
-            except ValueError:
-                matter = None
+        if not router.skip_by_rules:
+            return index, index + self.remaining(answers, pos, later)
+        try:
+            values = router.values(answers, before=pos)
+        except ValueError:
+            matter = None
+        else:
+            matter = router.matter_of(values, pos)
+        read = self.coarse_reads(router, answers, pos)
+        return index, index + self._remaining(pos, read, later, matter)
+
+    def remaining(self, answers: Mapping[str, AnswerValue], pos: int, later: frozenset[str]) -> int:
+        """Without the rules skip: the questions still to come after position `pos`, the
+        conditions of the later ones tested on the answers before it. A few look-ups per
+        condition, cheaper than the cache key that would remember them (`count_remaining`
+        gives the same count from `coarse_reads`)."""
+        values: dict[str, Any] = {}
+        for r, kind, multi in self._read_plan[pos]:
+            v = answers.get(r)
+            if multi is not None:  # `Router.put`: an unanswered checklist reads as none ticked
+                values[r] = v
+                values.update(multi.lines(v))
+            elif kind is None or v is None:  # `Router.value_of`
+                values[r] = v
             else:
-                matter = router.matter_of(values, pos)
+                values[r] = kind.value_of(v)
+        count = self.always_after[pos]
+        for cond, ids in self.conditional_after[pos]:
+            if cond.test(values):
+                count += len(ids)
+            elif later:
+                count += len(ids & later)
+        return count
+
+    def coarse_reads(
+        self, router: Router, answers: Mapping[str, AnswerValue], pos: int
+    ) -> tuple[AnswerValue, ...]:
+        """The answers the conditions after `pos` read, each coarsened to a value that reads
+        alike in every condition, so that `count_remaining`'s cache stays small and hot."""
         # Country answers only matter through the codes the conditions name (CN, LA, NP):
         # reading every other country as one value keeps the estimate's cache small and hot.
         read_values: list[AnswerValue] = []
@@ -97,7 +142,7 @@ class Progress:
                 ticked = v.split(",")  # only the lines some condition reads
                 v = ",".join(i for i in self.lines_read[r] if i in ticked)
             read_values.append(v)
-        return index, index + self._remaining(pos, tuple(read_values), later, matter)
+        return tuple(read_values)
 
     def count_remaining(
         self,

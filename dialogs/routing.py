@@ -1,11 +1,13 @@
 """Routing and replay: where a session is, and how answering, going back, changing an answer,
 jumping to a question and restarting move it.
 
-The current state is derived by replaying the answers through the machine's `answer` trigger
-(like GOV.UK Smart Answers' state resolver). A session keeps the state it was left in as a
-cache so that the usual step costs one trigger; the cache is dropped whenever the flow's version
-changes. With the rules skip, a question whose profile field can no longer change any scheme's
-outcome (`dialogs.relevance`) is passed over as well.
+The current state is derived by replaying the answers through the machine's `answer`
+transitions (like GOV.UK Smart Answers' state resolver), read through `machine.AnswerTable`:
+the shared machine's transitions in its order, without firing its event machinery on every
+step. A session keeps the state it was left in as a cache so that the usual step costs one
+transition; the cache is dropped whenever the flow's version changes. With the rules skip, a
+question whose profile field can no longer change any scheme's outcome (`dialogs.relevance`) is
+passed over as well.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from dialogs.conditions import Condition, compile_condition
 from dialogs.kinds import MultiKind, QuestionKind
-from dialogs.machine import RESULT, SUMMARY, Cursor, build_machine, move
+from dialogs.machine import RESULT, SUMMARY, AnswerTable, build_machine, move
 from dialogs.questions import AnswerValue, Question
 from dialogs.session import Session, copy_session
 from rules.profile import PROFILE_FIELDS, Profile, today_in_hong_kong
@@ -88,6 +90,7 @@ class Router:
             self._settled_at.append(tuple((c, f) for c, f in settled if not set(f) <= always))
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = build_machine(questions, conditions, self.parent, self.states)
+        self.answer_table = AnswerTable(self.machine)
         self._matter: Callable[[Profile, frozenset[str]], frozenset[str] | None] | None = None
         self._matter_memo: dict[Any, frozenset[str] | None] = {}
         # The date the rules skip evaluates on (None: today in Hong Kong).
@@ -182,9 +185,7 @@ class Router:
         dropped = [fields for cond, fields in settled if not cond.test(values)]
         if not dropped:
             return base
-        still = self._open_at[pos].union(
-            *(fields for cond, fields in settled if cond.test(values))
-        )
+        still = self._open_at[pos].union(*(fields for cond, fields in settled if cond.test(values)))
         return base.union(n for fields in dropped for n in fields if n not in still)
 
     def fields_that_matter(
@@ -239,33 +240,32 @@ class Router:
         `values`) and, with the rules skip, past questions whose field no longer matters, until
         an unanswered relevant question or the summary. Answers of questions passed over are
         removed from `answers`. Returns the state reached."""
-        cursor = Cursor(self.machine, values)
-        m = self.machine
-        m.add_model(cursor, initial=start)
-        try:
-            if fire_first:
-                _fire(cursor)
-            while True:
-                state = cursor.state
-                prev = visited[-1] if visited else None
-                self._drop_passed(answers, prev, state)
-                if state in (SUMMARY, RESULT):
-                    return state
-                if state in answers:
-                    if state in self.multi:
-                        self.put(values, state, answers[state])
-                    else:
-                        values[state] = self.value_of(state, answers[state])
-                    visited.append(state)
-                    _fire(cursor)
-                    continue
-                if self.skip_by_rules and not self._matters(state, values):
-                    visited.append(state)  # passed, not answered
-                    _fire(cursor)
-                    continue
+        state = self._next(start, values) if fire_first else start
+        while True:
+            prev = visited[-1] if visited else None
+            self._drop_passed(answers, prev, state)
+            if state in (SUMMARY, RESULT):
                 return state
-        finally:
-            m.remove_model(cursor)
+            if state in answers:
+                if state in self.multi:
+                    self.put(values, state, answers[state])
+                else:
+                    values[state] = self.value_of(state, answers[state])
+                visited.append(state)
+                state = self._next(state, values)
+                continue
+            if self.skip_by_rules and not self._matters(state, values):
+                visited.append(state)  # passed, not answered
+                state = self._next(state, values)
+                continue
+            return state
+
+    def _next(self, state: str, values: dict[str, Any]) -> str:
+        """The state the machine's `answer` trigger reaches from `state` with these values."""
+        reached = self.answer_table.next(state, values)
+        if reached is None:  # no transition's condition held: the flow data is inconsistent
+            raise RuntimeError(f"no way on from {state!r} with answers {values}")
+        return reached
 
     def _drop_passed(self, answers: dict[str, AnswerValue], prev: str | None, state: str) -> None:
         lo = self.index[prev] + 1 if prev in self.index else 0
@@ -417,8 +417,3 @@ def pushed(history: list[str], state: str) -> list[str]:
     if state in history:
         history = history[: history.index(state)]
     return [*history, state]
-
-
-def _fire(cursor: Cursor) -> None:
-    if not cursor.answer():  # no transition's condition held: the flow data is inconsistent
-        raise RuntimeError(f"no way on from {cursor.state!r} with answers {cursor.values}")

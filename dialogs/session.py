@@ -49,12 +49,14 @@ class Session(BaseModel):
         return cls(lang=normalise_lang(lang))
 
     def to_json(self) -> str:
-        """The stored form (compact JSON, well under 2 KB)."""
-        return self.model_dump_json(exclude_defaults=True)
+        """The stored form (compact JSON, well under 2 KB): `model_dump_json(exclude_defaults=
+        True)`, calling the serializer directly (this runs on every step)."""
+        return self.__pydantic_serializer__.to_json(self, exclude_defaults=True).decode()
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Session:
-        return cls.model_validate_json(data)
+        """`model_validate_json(data)`: the same validation, without its Python wrapper."""
+        return cls.__pydantic_validator__.validate_json(data)
 
 
 def copy_session(session: Session, update: dict[str, Any]) -> Session:

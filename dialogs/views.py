@@ -117,8 +117,16 @@ class SummaryRow:
 # --- building the views (for a resolved session) --------------------------------------------
 
 
-def step_view(router: Router, progress: Progress, texts: Texts, session: Session) -> Step:
-    """The view of a resolved session's current step, in its language."""
+def step_view(
+    router: Router,
+    progress: Progress,
+    texts: Texts,
+    session: Session,
+    memo: dict[Any, Any] | None = None,
+) -> Step:
+    """The view of a resolved session's current step, in its language. `memo` (owned by the
+    flow, for these texts) keeps what depends only on the question and the language, and the
+    progress line by its figures: the same few hundred values on every step."""
     state = router.state_of(session)
     lang = session.lang
     t = texts
@@ -137,29 +145,41 @@ def step_view(router: Router, progress: Progress, texts: Texts, session: Session
             ),
             None, None, True, None,
         )  # fmt: skip
-    q = router.by_id[state]
-    kind = router.kinds[state]
-    index, total = progress.estimate(router, session, state)
-    answered = q.id in session.answers
-    answer = session.answers.get(q.id)
-    return Step(
-        kind="question",
-        state=state,
-        revision=session.revision,
-        prompt=q.prompt[lang],
-        hint=(
+    if memo is None:
+        memo = {}
+    fixed = memo.get((state, lang))
+    if fixed is None:
+        q = router.by_id[state]
+        kind = router.kinds[state]
+        hint = (
             q.hint[lang]
             if q.hint
             else (t.get("checklist_hint", lang) if q.kind == "multi" else None)
-        ),
-        progress=(index, total),
-        progress_text=t.get("progress", lang, index=index, total=total),
-        buttons=kind.buttons(lang),
-        selected=kind.selected_key(answer) if answered else None,
-        current=kind.label(answer, lang) if answered else None,
-        can_go_back=any(h != state for h in session.history),
-        question=q,
-        can_see_now=index >= SEE_NOW_FROM,
+        )
+        fixed = memo[(state, lang)] = (q, kind, q.prompt[lang], hint, kind.buttons(lang))
+    q, kind, prompt, hint, buttons = fixed
+    index, total = progress.estimate(router, session, state)
+    line = memo.get((lang, index, total))
+    if line is None:
+        line = memo[(lang, index, total)] = t.get("progress", lang, index=index, total=total)
+    answers = session.answers
+    answered = state in answers
+    answer = answers.get(state)
+    history = session.history
+    return Step(
+        "question",
+        state,
+        session.revision,
+        prompt,
+        hint,
+        (index, total),
+        line,
+        buttons,
+        kind.selected_key(answer) if answered else None,
+        kind.label(answer, lang) if answered else None,
+        history.count(state) != len(history),  # some state other than this one to go back to
+        q,
+        index >= SEE_NOW_FROM,
     )
 
 

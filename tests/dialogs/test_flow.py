@@ -13,7 +13,7 @@ from dialogs import QuestionFlow, Session
 from dialogs.flow import RESULT, SUMMARY
 from rules.profile import today_in_hong_kong
 
-from .helpers import press, typed, walk_to_result
+from .helpers import choose, press, typed, walk_to_result
 
 
 def answer_path(flow: QuestionFlow, inputs: list[str], lang: str = "en") -> Session:
@@ -37,6 +37,7 @@ VN_BACHELOR = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k
                "k:b0", "k:b0", "k:b1", "k:0", "k:1", "k:0"]  # fmt: skip
 # The same person with net assets of HK$30M or more, up to the investment question.
 INVEST = [G, "k:c:VN", "29", "k:m2", "k:2", "k:b2", "2021-06-30", "k:0", "k:b1"]
+
 
 @pytest.fixture
 def done(flow: QuestionFlow) -> Session:
@@ -541,6 +542,37 @@ def test_progress_estimate_reads_numbers_and_checklists_only_as_conditions_do(
             assert total == first + flow.estimate.count_remaining(pos, exact, later, None)
 
 
+def test_the_uncached_estimate_counts_as_the_cached_one(flow: QuestionFlow) -> None:
+    """Without the rules skip the estimate tests the conditions on the exact answers; with it,
+    on answers read coarsely through a cache. Both count alike, at every question a session can
+    stand at: walked to, changed back to, or jumped to from "see my result now"."""
+    est = flow.estimate
+    rng = random.Random(13)
+    checked = 0
+    jumped = 0
+    for _ in range(60):
+        session, _states = walk_to_result(flow, rng)
+        stands = [flow.change(session, qid) for qid in list(session.answers)[:12]]
+        partway = flow.new_session()
+        for _ in range(rng.randint(3, 8)):
+            key, text = choose(flow, partway, rng)
+            partway = flow.answer(partway, key=key, text=text).session
+            stands.append(partway)
+        for settle in flow.provisional(partway).settle:
+            stands.append(flow.jump(partway, settle.question_id))
+            jumped += 1
+        for s in stands:
+            state = flow.state_of(s)
+            pos = flow.index.get(state, len(flow.questions))
+            later = frozenset(k for k in s.answers if flow.index.get(k, -1) > pos)
+            coarse = est.coarse_reads(flow.router, s.answers, pos)
+            assert est.remaining(s.answers, pos, later) == est.count_remaining(
+                pos, coarse, later, None
+            ), (state, s.answers)
+            checked += 1
+    assert checked > 700 and jumped > 20
+
+
 @pytest.mark.parametrize(
     ("qid", "text", "shown"),
     [("work_years", "1", "1 year"), ("work_years", "2.5", "2.5 years"),
@@ -551,3 +583,59 @@ def test_a_summary_counts_years_and_months_in_the_singular(
 ) -> None:
     reply = typed(flow, at(flow, qid), text)
     assert {r.question_id: r.answer for r in flow.summary(reply.session)}[qid] == shown
+
+
+def test_the_answer_table_goes_where_firing_the_machine_goes(flow: QuestionFlow) -> None:
+    from dialogs.machine import Cursor
+
+    machine = flow.machine
+    table = flow.router.answer_table
+    assert set(table.rows) == set(machine.events["answer"].transitions)
+
+    def fired(state: str, values: dict) -> str | None:
+        cursor = Cursor(machine, values)
+        machine.add_model(cursor, initial=state)
+        try:
+            return cursor.state if cursor.answer() else None
+        finally:
+            machine.remove_model(cursor)
+
+    rng = random.Random(11)
+    for _ in range(200):
+        session, _states = walk_to_result(flow, rng)
+        values = flow.router.values(session.answers)
+        for state in table.rows:
+            assert table.next(state, values) == fired(state, values), state
+    assert machine.models == []
+
+
+def test_the_answer_table_fires_the_machine_when_it_has_callbacks(flow: QuestionFlow) -> None:
+    import copy
+
+    from dialogs.machine import AnswerTable
+
+    machine = copy.deepcopy(flow.machine)
+    entered: list[str] = []
+    machine.before_state_change = [lambda event: entered.append(event.transition.dest)]
+    table = AnswerTable(machine)
+    assert table.rows == {}
+    first = flow.questions[0].id
+    assert table.next(first, {}) == flow.router.answer_table.next(first, {})
+    assert entered and machine.models == []
+
+
+def test_stored_sessions_read_and_write_as_pydantic_does(flow: QuestionFlow) -> None:
+    """`to_json`/`from_json` call pydantic's serializer and validator directly: the stored
+    form and what it loads as are those of `model_dump_json`/`model_validate_json`."""
+    from pydantic import ValidationError
+
+    rng = random.Random(17)
+    for _ in range(30):
+        session, _states = walk_to_result(flow, rng)
+        stored = session.to_json()
+        assert stored == session.model_dump_json(exclude_defaults=True)
+        assert Session.from_json(stored) == Session.model_validate_json(stored) == session
+        assert Session.from_json(stored.encode()) == session
+    for bad in ('{"answers": {"age": [1]}}', '{"lang": "fr"}', '{"extra": 1}', "{"):
+        with pytest.raises(ValidationError):
+            Session.from_json(bad)
