@@ -209,7 +209,7 @@ def _action_button(action: Action, owner: int | None, revision: int, answers: in
     if action.kind == "compare":  # the comparison is public catalogue facts: no owner
         from bot.handlers.compare import compare_data  # (that module draws on these screens)
 
-        return InlineKeyboardButton(action.label, callback_data=compare_data(action.arg.split()))
+        return Key(action.label, compare_data(action.arg.split()))
     if action.kind in {"summary", "restart", "current"}:
         data = cb.Callback(cb.NAV, owner, revision, action.kind)
     else:
