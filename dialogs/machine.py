@@ -94,6 +94,47 @@ class _Relevant:
         return self.condition.test(event.model.values)
 
 
+AnswerTable = dict[str, tuple[tuple[str, tuple[Condition, ...]], ...]]
+
+
+def answer_table(machine: Machine) -> AnswerTable:
+    """The machine's `answer` transitions by source state, in the order the machine tries
+    them: (destination, the `when` conditions that must all hold). Only states whose
+    transitions are plain (conditions that are `_Relevant`, no callbacks anywhere) are listed;
+    for those, `next_on_answer` is what firing `answer` on a cursor does, without building the
+    machine's event data and state change for every answered question a replay passes."""
+    callbacks = (
+        machine.before_state_change, machine.after_state_change, machine.prepare_event,
+        machine.finalize_event, machine.on_exception,
+    )  # fmt: skip
+    if any(callbacks):
+        return {}
+    table: AnswerTable = {}
+    for source, transitions in machine.events["answer"].transitions.items():
+        plain = []
+        for t in transitions:
+            state = machine.get_state(t.dest)
+            if t.prepare or t.before or t.after or state.on_enter or state.on_exit:
+                break
+            if machine.get_state(source).on_exit:
+                break
+            if not all(isinstance(c.func, _Relevant) and c.target for c in t.conditions):
+                break
+            plain.append((t.dest, tuple(c.func.condition for c in t.conditions)))
+        else:
+            table[source] = tuple(plain)
+    return table
+
+
+def next_on_answer(table: AnswerTable, state: str, values: dict[str, Any]) -> str | None:
+    """Where `answer` leads from `state` (listed in `table`) given `values`: the first
+    transition whose conditions all hold; None when none does."""
+    for dest, conditions in table[state]:
+        if all(c.test(values) for c in conditions):
+            return dest
+    return None
+
+
 class _IsTarget:
     """Transition condition for back/change: the caller named this destination."""
 

@@ -16,7 +16,15 @@ from typing import Any
 
 from dialogs.conditions import Condition, compile_condition
 from dialogs.kinds import MultiKind, QuestionKind
-from dialogs.machine import RESULT, SUMMARY, Cursor, build_machine, move
+from dialogs.machine import (
+    RESULT,
+    SUMMARY,
+    Cursor,
+    answer_table,
+    build_machine,
+    move,
+    next_on_answer,
+)
 from dialogs.questions import AnswerValue, Question
 from dialogs.session import Session, copy_session
 from rules.profile import PROFILE_FIELDS, Profile, today_in_hong_kong
@@ -88,6 +96,7 @@ class Router:
             self._settled_at.append(tuple((c, f) for c, f in settled if not set(f) <= always))
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = build_machine(questions, conditions, self.parent, self.states)
+        self._answers = answer_table(self.machine)
         self._matter: Callable[[Profile, frozenset[str]], frozenset[str] | None] | None = None
         self._matter_memo: dict[Any, frozenset[str] | None] = {}
         # The date the rules skip evaluates on (None: today in Hong Kong).
@@ -239,33 +248,43 @@ class Router:
         `values`) and, with the rules skip, past questions whose field no longer matters, until
         an unanswered relevant question or the summary. Answers of questions passed over are
         removed from `answers`. Returns the state reached."""
-        cursor = Cursor(self.machine, values)
-        m = self.machine
-        m.add_model(cursor, initial=start)
-        try:
-            if fire_first:
-                _fire(cursor)
-            while True:
-                state = cursor.state
-                prev = visited[-1] if visited else None
-                self._drop_passed(answers, prev, state)
-                if state in (SUMMARY, RESULT):
-                    return state
-                if state in answers:
-                    if state in self.multi:
-                        self.put(values, state, answers[state])
-                    else:
-                        values[state] = self.value_of(state, answers[state])
-                    visited.append(state)
-                    _fire(cursor)
-                    continue
-                if self.skip_by_rules and not self._matters(state, values):
-                    visited.append(state)  # passed, not answered
-                    _fire(cursor)
-                    continue
+        state = start
+        if fire_first:
+            state = self._next(state, values)
+        while True:
+            prev = visited[-1] if visited else None
+            self._drop_passed(answers, prev, state)
+            if state in (SUMMARY, RESULT):
                 return state
+            if state in answers:
+                if state in self.multi:
+                    self.put(values, state, answers[state])
+                else:
+                    values[state] = self.value_of(state, answers[state])
+                visited.append(state)
+                state = self._next(state, values)
+                continue
+            if self.skip_by_rules and not self._matters(state, values):
+                visited.append(state)  # passed, not answered
+                state = self._next(state, values)
+                continue
+            return state
+
+    def _next(self, state: str, values: dict[str, Any]) -> str:
+        """The state the machine's `answer` trigger leads to from `state` with these values:
+        read from its transitions where they are plain (`answer_table`), else fired."""
+        if state in self._answers:
+            found = next_on_answer(self._answers, state, values)
+            if found is None:  # as `_fire`: the flow data is inconsistent
+                raise RuntimeError(f"no way on from {state!r} with answers {values}")
+            return found
+        cursor = Cursor(self.machine, values)
+        self.machine.add_model(cursor, initial=state)
+        try:
+            _fire(cursor)
+            return cursor.state
         finally:
-            m.remove_model(cursor)
+            self.machine.remove_model(cursor)
 
     def _drop_passed(self, answers: dict[str, AnswerValue], prev: str | None, state: str) -> None:
         lo = self.index[prev] + 1 if prev in self.index else 0
