@@ -24,6 +24,7 @@ from bot import callbacks as cb
 from bot.broadcast import setup as broadcast_setup
 from bot.cluster import INBOX_KEY
 from bot.commands import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PUBLIC_COMMANDS, commands_for
+from bot.dispatch import route_by_kind
 from bot.followup import setup as followup_setup
 from bot.handlers import account, channels, fallback, groups, info, questionnaire, result, schemes
 from bot.handlers.compare import compare as compare_command
@@ -166,6 +167,7 @@ def build_application(settings: Settings, **builder_overrides: object) -> BotApp
         flow=QuestionFlow.default().evaluating_on(settings.bot_today),
     )
     register_handlers(application)
+    route_by_kind(application)  # the same handlers in the same order, fewer asked (bot/dispatch.py)
     return application  # type: ignore[return-value]
 
 
