@@ -63,9 +63,9 @@ def answer_buttons(
     buttons: tuple[Button, ...], state: str, revision: int, owner: int | None, selected: str | None
 ) -> list[Button_]:
     out: list[Button_] = []
-    for b in buttons:
+    datas = cb.encode_all(cb.ANSWER, owner, revision, state, [b.key for b in buttons])
+    for b, data in zip(buttons, datas, strict=True):
         label = f"✓ {b.label}" if b.key == selected else b.label
-        data = cb.Callback(cb.ANSWER, owner, revision, state, b.key).encode()
         out.append(Key(label, data))
     return out
 
