@@ -44,12 +44,19 @@ class Callback:
     arg2: str = ""
 
     def encode(self) -> str:
-        owner = "" if self.owner is None else str(self.owner)
-        revision = "" if self.revision is None else str(self.revision)
-        data = f"{self.action}|{owner}|{revision}|{self.arg1}|{self.arg2}"
-        if len(data.encode()) > MAX_BYTES:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
+        return encode(self.action, self.owner, self.revision, self.arg1, self.arg2)
+
+
+def encode(
+    action: str, owner: int | None, revision: int | None, arg1: str = "", arg2: str = ""
+) -> str:
+    """`Callback(...).encode()` without building the Callback (screens draw many buttons)."""
+    owner_ = "" if owner is None else str(owner)
+    revision_ = "" if revision is None else str(revision)
+    data = f"{action}|{owner_}|{revision_}|{arg1}|{arg2}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
 
 
 def encode_all(

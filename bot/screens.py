@@ -111,7 +111,7 @@ def checklist_buttons(step: Step, owner: int | None, mask: int) -> list[list[But
 
 
 def nav_button(action: str, label_key: str, lang: Lang, revision: int, owner: int | None) -> Key:
-    return Key(t(label_key, lang), cb.Callback(cb.NAV, owner, revision, action).encode())
+    return Key(t(label_key, lang), cb.encode(cb.NAV, owner, revision, action))
 
 
 def question_screen(
@@ -159,10 +159,10 @@ def provisional_screens(
     for qid, (label, names) in by_question.items():
         text = t("btn_settle", lang, label=label, schemes=", ".join(names))
         if qid == current:
-            data = cb.Callback(cb.NAV, owner, session.revision, "current")
+            data = cb.encode(cb.NAV, owner, session.revision, "current")
         else:
-            data = cb.Callback(cb.JUMP, owner, session.revision, qid)
-        rows.append([Key(text, data.encode())])
+            data = cb.encode(cb.JUMP, owner, session.revision, qid)
+        rows.append([Key(text, data)])
     return view_screens(result_view(inp), session, owner, rows)
 
 
@@ -211,11 +211,11 @@ def _action_button(action: Action, owner: int | None, revision: int, answers: in
 
         return Key(action.label, compare_data(action.arg.split()))
     if action.kind in {"summary", "restart", "current"}:
-        data = cb.Callback(cb.NAV, owner, revision, action.kind)
+        data = cb.encode(cb.NAV, owner, revision, action.kind)
     else:
         arg1 = {"details": "d", "why_not": "w", "result": "r"}[action.kind]
-        data = cb.Callback(cb.RESULT, owner, answers, arg1, action.arg)
-    return Key(action.label, data.encode())
+        data = cb.encode(cb.RESULT, owner, answers, arg1, action.arg)
+    return Key(action.label, data)
 
 
 def view_screens(
