@@ -9,7 +9,9 @@ Its triggers:
 - `restart`: from anywhere to the first question.
 
 A session is not attached to it: for one operation a throw-away `Cursor` is added at the
-session's state, a trigger fired and the cursor removed again (`move`).
+session's state, a trigger fired and the cursor removed again (`move`). A replay, which passes
+every answered question, reads the `answer` transitions from the machine instead
+(`answer_table`, `next_on_answer`): the same destinations, tried in the same order.
 """
 
 from __future__ import annotations

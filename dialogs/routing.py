@@ -1,11 +1,12 @@
 """Routing and replay: where a session is, and how answering, going back, changing an answer,
 jumping to a question and restarting move it.
 
-The current state is derived by replaying the answers through the machine's `answer` trigger
-(like GOV.UK Smart Answers' state resolver). A session keeps the state it was left in as a
-cache so that the usual step costs one trigger; the cache is dropped whenever the flow's version
-changes. With the rules skip, a question whose profile field can no longer change any scheme's
-outcome (`dialogs.relevance`) is passed over as well.
+The current state is derived by replaying the answers through the machine's `answer`
+transitions (like GOV.UK Smart Answers' state resolver): read from the machine's own table where
+they are plain conditions (`machine.answer_table`), fired as a trigger otherwise. A session keeps
+the state it was left in as a cache so that the usual step costs one move; the cache is dropped
+whenever the flow's version changes. With the rules skip, a question whose profile field can no
+longer change any scheme's outcome (`dialogs.relevance`) is passed over as well.
 """
 
 from __future__ import annotations
