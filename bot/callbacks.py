@@ -8,6 +8,7 @@ question is current. Anything that does not parse is treated as a stale (or forg
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_BYTES = 64
@@ -43,12 +44,37 @@ class Callback:
     arg2: str = ""
 
     def encode(self) -> str:
-        owner = "" if self.owner is None else str(self.owner)
-        revision = "" if self.revision is None else str(self.revision)
-        data = f"{self.action}|{owner}|{revision}|{self.arg1}|{self.arg2}"
-        if len(data.encode()) > MAX_BYTES:
+        return encode(self.action, self.owner, self.revision, self.arg1, self.arg2)
+
+
+def encode(
+    action: str, owner: int | None, revision: int | None, arg1: str = "", arg2: str = ""
+) -> str:
+    """`Callback(...).encode()` without building the Callback (screens draw many buttons)."""
+    owner_ = "" if owner is None else str(owner)
+    revision_ = "" if revision is None else str(revision)
+    data = f"{action}|{owner_}|{revision_}|{arg1}|{arg2}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def encode_all(
+    action: str, owner: int | None, revision: int | None, arg1: str, args: Iterable[str]
+) -> list[str]:
+    """`Callback(action, owner, revision, arg1, arg2).encode()` for each `arg2` in `args`, the
+    part they share built once (a question draws a dozen buttons on every update)."""
+    owner_ = "" if owner is None else str(owner)
+    revision_ = "" if revision is None else str(revision)
+    head = f"{action}|{owner_}|{revision_}|{arg1}|"
+    size = len(head.encode())
+    out = []
+    for arg2 in args:
+        data = head + arg2
+        if size + len(arg2.encode()) > MAX_BYTES:
             raise ValueError(f"callback data too long: {data!r}")
-        return data
+        out.append(data)
+    return out
 
 
 def decode(data: str | None) -> Callback | None:

@@ -94,20 +94,21 @@ def logged(name: str) -> Callable[[F], F]:
             finally:
                 ms = (time.perf_counter() - start) * 1000
                 METRICS.observe(name, outcome, ms)
-                chat = update.effective_chat if isinstance(update, Update) else None
-                log.info(
-                    "update",
-                    extra={
-                        "fields": {
-                            "handler": name,
-                            "kind": update_kind(update),
-                            "chat_type": chat.type if chat else None,
-                            "update_id": getattr(update, "update_id", None),
-                            "ms": round(ms, 2),
-                            "outcome": outcome,
-                        }
-                    },
-                )
+                if log.isEnabledFor(logging.INFO):  # the line's fields only when it is written
+                    chat = update.effective_chat if isinstance(update, Update) else None
+                    log.info(
+                        "update",
+                        extra={
+                            "fields": {
+                                "handler": name,
+                                "kind": update_kind(update),
+                                "chat_type": chat.type if chat else None,
+                                "update_id": getattr(update, "update_id", None),
+                                "ms": round(ms, 2),
+                                "outcome": outcome,
+                            }
+                        },
+                    )
 
         return wrapper  # type: ignore[return-value]
 

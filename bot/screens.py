@@ -63,9 +63,9 @@ def answer_buttons(
     buttons: tuple[Button, ...], state: str, revision: int, owner: int | None, selected: str | None
 ) -> list[Button_]:
     out: list[Button_] = []
-    for b in buttons:
+    datas = cb.encode_all(cb.ANSWER, owner, revision, state, [b.key for b in buttons])
+    for b, data in zip(buttons, datas, strict=True):
         label = f"✓ {b.label}" if b.key == selected else b.label
-        data = cb.Callback(cb.ANSWER, owner, revision, state, b.key).encode()
         out.append(Key(label, data))
     return out
 
@@ -111,7 +111,7 @@ def checklist_buttons(step: Step, owner: int | None, mask: int) -> list[list[But
 
 
 def nav_button(action: str, label_key: str, lang: Lang, revision: int, owner: int | None) -> Key:
-    return Key(t(label_key, lang), cb.Callback(cb.NAV, owner, revision, action).encode())
+    return Key(t(label_key, lang), cb.encode(cb.NAV, owner, revision, action))
 
 
 def question_screen(
@@ -159,10 +159,10 @@ def provisional_screens(
     for qid, (label, names) in by_question.items():
         text = t("btn_settle", lang, label=label, schemes=", ".join(names))
         if qid == current:
-            data = cb.Callback(cb.NAV, owner, session.revision, "current")
+            data = cb.encode(cb.NAV, owner, session.revision, "current")
         else:
-            data = cb.Callback(cb.JUMP, owner, session.revision, qid)
-        rows.append([Key(text, data.encode())])
+            data = cb.encode(cb.JUMP, owner, session.revision, qid)
+        rows.append([Key(text, data)])
     return view_screens(result_view(inp), session, owner, rows)
 
 
@@ -209,13 +209,13 @@ def _action_button(action: Action, owner: int | None, revision: int, answers: in
     if action.kind == "compare":  # the comparison is public catalogue facts: no owner
         from bot.handlers.compare import compare_data  # (that module draws on these screens)
 
-        return InlineKeyboardButton(action.label, callback_data=compare_data(action.arg.split()))
+        return Key(action.label, compare_data(action.arg.split()))
     if action.kind in {"summary", "restart", "current"}:
-        data = cb.Callback(cb.NAV, owner, revision, action.kind)
+        data = cb.encode(cb.NAV, owner, revision, action.kind)
     else:
         arg1 = {"details": "d", "why_not": "w", "result": "r"}[action.kind]
-        data = cb.Callback(cb.RESULT, owner, answers, arg1, action.arg)
-    return Key(action.label, data.encode())
+        data = cb.encode(cb.RESULT, owner, answers, arg1, action.arg)
+    return Key(action.label, data)
 
 
 def view_screens(
