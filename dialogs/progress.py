@@ -107,6 +107,11 @@ class Progress:
                 values[r] = v
             else:
                 values[r] = kind.value_of(v)
+        return self._count_after(pos, values, later)
+
+    def _count_after(self, pos: int, values: Mapping[str, Any], later: frozenset[str]) -> int:
+        """The questions after `pos` whose condition holds on `values`, plus those among
+        `later` (already answered further on) whatever their condition says now."""
         count = self.always_after[pos]
         for cond, ids in self.conditional_after[pos]:
             if cond.test(values):
@@ -161,13 +166,7 @@ class Progress:
             else:
                 values[r] = router.value_of(r, v)
         if matter is None:
-            count = self.always_after[pos]
-            for cond, ids in self.conditional_after[pos]:
-                if cond.test(values):
-                    count += len(ids)
-                elif later:
-                    count += len(ids & later)
-            return count
+            return self._count_after(pos, values, later)
         count = 0
         for q in router.questions[pos + 1 :]:
             cond = router.conditions.get(q.id)
