@@ -47,16 +47,18 @@ class Callback:
         return encode(self.action, self.owner, self.revision, self.arg1, self.arg2)
 
 
+def _head(action: str, owner: int | None, revision: int | None, arg1: str) -> str:
+    """Every field but the last, with its separators."""
+    owner_ = "" if owner is None else str(owner)
+    revision_ = "" if revision is None else str(revision)
+    return f"{action}|{owner_}|{revision_}|{arg1}|"
+
+
 def encode(
     action: str, owner: int | None, revision: int | None, arg1: str = "", arg2: str = ""
 ) -> str:
     """`Callback(...).encode()` without building the Callback (screens draw many buttons)."""
-    owner_ = "" if owner is None else str(owner)
-    revision_ = "" if revision is None else str(revision)
-    data = f"{action}|{owner_}|{revision_}|{arg1}|{arg2}"
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
+    return encode_all(action, owner, revision, arg1, (arg2,))[0]
 
 
 def encode_all(
@@ -64,9 +66,7 @@ def encode_all(
 ) -> list[str]:
     """`Callback(action, owner, revision, arg1, arg2).encode()` for each `arg2` in `args`, the
     part they share built once (a question draws a dozen buttons on every update)."""
-    owner_ = "" if owner is None else str(owner)
-    revision_ = "" if revision is None else str(revision)
-    head = f"{action}|{owner_}|{revision_}|{arg1}|"
+    head = _head(action, owner, revision, arg1)
     size = len(head.encode())
     out = []
     for arg2 in args:

@@ -78,7 +78,7 @@ class DatabaseGauges(Collector):
                      if job.status in active_statuses]  # fmt: skip
         # every state named, pending included at 0, so a dashboard's query never finds no series
         self.reminders = {state: 0 for state in REMINDER_STATES}
-        self.reminders.update(getattr(stats, "reminders", None) or {})
+        self.reminders.update(stats.reminders)
 
     def collect(self):  # type: ignore[override]
         for name, (help_text, value) in self.plain.items():

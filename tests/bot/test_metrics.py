@@ -52,7 +52,7 @@ def test_counters_histogram_and_database_gauges():
                    for name, labels in s)  # finished jobs are not reported
     # a later reading replaces the earlier one
     m.database.update(SimpleNamespace(users=8, active_users=0, finished=3, subscribers=1,
-                                      broadcasts=[]), None, (RUNNING,))
+                                      broadcasts=[], reminders={}), None, (RUNNING,))
     s = _samples(m)
     assert s[("bot_users", ())] == 8 and ("bot_broadcast_total", (("job", "4"),)) not in s
 
