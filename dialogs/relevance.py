@@ -86,17 +86,18 @@ def _askable_points_fields(
     return tuple(names)
 
 
-def fields_that_could_match(
-    profile: Profile, closed: frozenset[str] | set[str] = frozenset()
-) -> frozenset[str]:
-    """Unanswered fields read by an unknown criterion of a scheme with no failed criterion.
+# A scheme still open for this profile: its result, the fields of each unknown criterion, and
+# whether QMAS's points test is open and needs its unknown items.
+Candidate = tuple[Any, tuple[tuple[str, ...], ...], bool]
 
-    `closed` names the fields the questionnaire will not ask any more (their questions are
-    behind: answered "Not sure", or passed). A scheme with an unknown criterion that reads only
-    closed or known fields can no longer become a match, so its other unknowns are not asked
-    either: the answer could tell "possible" from "not a fit", never add a match.
-    """
-    wanted: set[str] = set()
+
+def candidates(profile: Profile) -> tuple[Candidate, ...]:
+    """The schemes with no failed criterion and something still unknown, for this profile.
+
+    The part of `fields_that_could_match` that reads only the profile (every scheme's
+    criteria evaluated): a walk asks what matters at several positions for the same answers,
+    and only the closed fields differ between them."""
+    out: list[Candidate] = []
     for result in resolve(profile.as_of):
         outcomes = tuple([fn(profile, args) for fn, args in result.calls])
         key = (id(result), outcomes)
@@ -106,6 +107,28 @@ def fields_that_could_match(
             if len(_CACHE) < _CACHE_LIMIT:
                 _CACHE[key] = found
         per_criterion, points_open = found
+        if per_criterion or points_open:
+            out.append((result, per_criterion, points_open))
+    return tuple(out)
+
+
+def fields_that_could_match(
+    profile: Profile,
+    closed: frozenset[str] | set[str] = frozenset(),
+    open_schemes: tuple[Candidate, ...] | None = None,
+) -> frozenset[str]:
+    """Unanswered fields read by an unknown criterion of a scheme with no failed criterion.
+
+    `closed` names the fields the questionnaire will not ask any more (their questions are
+    behind: answered "Not sure", or passed). A scheme with an unknown criterion that reads only
+    closed or known fields can no longer become a match, so its other unknowns are not asked
+    either: the answer could tell "possible" from "not a fit", never add a match.
+    `open_schemes` is `candidates(profile)` when the caller has it already.
+    """
+    if open_schemes is None:
+        open_schemes = candidates(profile)
+    wanted: set[str] = set()
+    for result, per_criterion, points_open in open_schemes:
         points: tuple[str, ...] = ()
         if points_open:
             points = _askable_points_fields(profile, closed, _min_items(result))
@@ -132,9 +155,7 @@ def _stuck(
     return False
 
 
-def _candidates(
-    result: Any, outcomes: tuple[Any, ...]
-) -> tuple[tuple[tuple[str, ...], ...], bool]:
+def _candidates(result: Any, outcomes: tuple[Any, ...]) -> tuple[tuple[tuple[str, ...], ...], bool]:
     """(the fields of each unknown criterion, whether QMAS's points test is open and needs its
     unknown items) for a result with no failed criterion."""
     if any(met is False for met, _key in outcomes):

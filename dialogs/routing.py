@@ -12,7 +12,7 @@ passed over as well.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -20,6 +20,7 @@ from dialogs.conditions import Condition, compile_condition
 from dialogs.kinds import MultiKind, QuestionKind
 from dialogs.machine import RESULT, SUMMARY, AnswerTable, build_machine, move
 from dialogs.questions import AnswerValue, Question
+from dialogs.relevance import Candidate, candidates, fields_that_could_match
 from dialogs.session import Session, copy_session
 from rules.profile import PROFILE_FIELDS, Profile, today_in_hong_kong
 
@@ -91,8 +92,8 @@ class Router:
         self.states: tuple[str, ...] = (*self.by_id, SUMMARY, RESULT)
         self.machine = build_machine(questions, conditions, self.parent, self.states)
         self.answer_table = AnswerTable(self.machine)
-        self._matter: Callable[[Profile, frozenset[str]], frozenset[str] | None] | None = None
         self._matter_memo: dict[Any, frozenset[str] | None] = {}
+        self._open_memo: dict[Any, tuple[Profile, tuple[Candidate, ...]] | None] = {}
         # The date the rules skip evaluates on (None: today in Hong Kong).
         self.as_of: date | None = None
 
@@ -194,33 +195,53 @@ class Router:
         """Fields that could still make a scheme a match, for the question at index `pos`
         (the fields of the questions before it will not be asked again, nor those of later
         questions whose condition is already false)."""
-        if self._matter is None:
-            from dialogs.relevance import fields_that_could_match
-
-            self._matter = fields_that_could_match
-        return self._matter(profile, self.closed(pos, values))
+        return fields_that_could_match(profile, self.closed(pos, values))
 
     def matter_of(self, values: Mapping[str, Any], pos: int) -> frozenset[str] | None:
         """The fields that still matter, at the question of index `pos`, for the person these
         values describe (None: the values make no valid profile, or everything matters).
         Remembered by the values and the position: a step asks it for the same answers several
-        times (the walk, the progress estimate), and people on the same path share them."""
-        key = (self.as_of or today_in_hong_kong(), pos, frozenset(values.items()))
+        times (the walk, the progress estimate), and people on the same path share them. The
+        profile and its open schemes are remembered by the values alone: a walk past questions
+        that no longer matter asks at several positions with the same answers."""
+        as_of = self.as_of or today_in_hong_kong()
+        try:
+            vkey = frozenset(values.items())
+        except TypeError:  # an unhashable value: not from this flow, do not remember
+            return self._matter_uncached(values, pos)
+        key = (as_of, pos, vkey)
         try:
             return self._matter_memo[key]
         except KeyError:
             pass
-        except TypeError:  # an unhashable value: not from this flow, do not remember
-            key = None
+        pkey = (as_of, vkey)
         try:
-            matter = self.fields_that_matter(self.profile_from_values(values), pos, values)
-        except ValueError:
+            opened = self._open_memo[pkey]
+        except KeyError:
+            try:
+                profile = self.profile_from_values(values)
+            except ValueError:
+                opened = None
+            else:
+                opened = (profile, candidates(profile))
+            if len(self._open_memo) >= 4096:
+                self._open_memo.clear()
+            self._open_memo[pkey] = opened
+        if opened is None:
             matter = None
-        if key is not None:
-            if len(self._matter_memo) >= 8192:
-                self._matter_memo.clear()
-            self._matter_memo[key] = matter
+        else:
+            profile, open_schemes = opened
+            matter = fields_that_could_match(profile, self.closed(pos, values), open_schemes)
+        if len(self._matter_memo) >= 8192:
+            self._matter_memo.clear()
+        self._matter_memo[key] = matter
         return matter
+
+    def _matter_uncached(self, values: Mapping[str, Any], pos: int) -> frozenset[str] | None:
+        try:
+            return self.fields_that_matter(self.profile_from_values(values), pos, values)
+        except ValueError:
+            return None
 
     def _matters(self, qid: str, values: Mapping[str, Any]) -> bool:
         matter = self.matter_of(values, self.index[qid])
