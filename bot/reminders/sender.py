@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from datetime import date
 from typing import Any
 
@@ -36,14 +37,17 @@ from bot.store.reminders import R_BLOCKED, R_FAILED, R_PENDING, R_SENT, Reminder
 log = logging.getLogger(__name__)
 
 
-TICK = 0.005
+TICK = 0.002
 # A reminder may wait: while someone's update is being handled the sender waits up to this many
-# short waits (TICK / 5 each) in a row before sending anyway, and keeps few requests in flight,
+# short waits (1 ms each) in a row before sending anyway, and keeps few requests in flight,
 # so that a reply never queues behind a crowd of reminder requests on the event loop.
 MAX_YIELD = 50
+YIELD_SECONDS = 0.001
 MAX_IN_FLIGHT = 16
+# Requests are started one per turn of the event loop, never a batch in one turn: a step of a
+# reply waits behind at most one reminder's work, not behind a claimed batch's.
 FLUSH_EVERY = 64  # results written in one transaction ...
-FLUSH_SECONDS = 0.05  # ... or after this long
+FLUSH_SECONDS = 0.05  # ... or after this long; while a reply is being made, up to 4x this long
 LEASE_WAIT = 1.0
 
 
@@ -146,8 +150,10 @@ class ReminderSender:
 
     async def _send_due(self, today: date, last_due: date) -> int:
         limiter = self.limiter
+        busy = self.busy
         in_flight: set[asyncio.Task[None]] = set()
         waiting: dict[asyncio.Task[None], int] = {}  # in flight -> reminder id
+        claimed: deque[Reminder] = deque()  # claimed (`sending`), request not started yet
         results: list[tuple[int, str, str | None]] = []
         blocked: list[int] = []
         sent = 0
@@ -156,44 +162,54 @@ class ReminderSender:
         room_max = min(self.settings.broadcast_max_in_flight, MAX_IN_FLIGHT)
         try:
             last_flush = time.monotonic()
-            while not exhausted or in_flight or results:
+            while not exhausted or claimed or in_flight or results:
                 now = time.monotonic()
                 if (results or blocked) and (
                     len(results) >= FLUSH_EVERY or now - last_flush >= FLUSH_SECONDS or exhausted
-                ):  # a few transactions a second, not one per message
+                ) and (  # a few transactions a second, not one per message; not mid-reply
+                    not busy() or now - last_flush >= 4 * FLUSH_SECONDS
+                    or len(results) >= 4 * FLUSH_EVERY or (exhausted and not claimed)
+                ):  # fmt: skip
                     last_flush = now
                     sent += await self._flush(results, blocked)
-                if exhausted:
+                    await asyncio.sleep(0)
+                    continue
+                if exhausted and not claimed:
                     await asyncio.sleep(TICK)
                     continue
                 if self._token() is None:
                     raise LeaseLost("reminders: the lease is gone")
-                if self.busy() and yielded < MAX_YIELD:
+                if busy() and yielded < MAX_YIELD:
                     yielded += 1  # someone's update is being handled: it goes first
-                    await asyncio.sleep(TICK / 5)
+                    await asyncio.sleep(YIELD_SECONDS)
                     continue
                 yielded = 0
-                budget = min(limiter.broadcast_budget(), room_max - len(in_flight))
-                if budget <= 0:
-                    await asyncio.sleep(TICK)
+                if not claimed:
+                    budget = min(limiter.broadcast_budget(), room_max - len(in_flight))
+                    if budget <= 0:
+                        await asyncio.sleep(TICK)
+                        continue
+                    async with self.store.transaction() as tx:
+                        batch = await tx.claim_reminders(last_due.isoformat(), budget)
+                    if len(batch) < budget:
+                        exhausted = True
+                    claimed.extend(batch)
+                    await asyncio.sleep(0)  # the claim's transaction, then the first request
                     continue
-                async with self.store.transaction() as tx:
-                    claimed = await tx.claim_reminders(last_due.isoformat(), budget)
-                if len(claimed) < budget:
-                    exhausted = True
-                for rem in claimed:
-                    limiter.take()
-                    task = asyncio.create_task(self._send_one(rem, today, results, blocked))
-                    waiting[task] = rem.id
-                    in_flight.add(task)
-                    task.add_done_callback(in_flight.discard)
-                    task.add_done_callback(lambda t: waiting.pop(t, None))
-                await asyncio.sleep(0)
+                rem = claimed.popleft()  # budgeted when claimed
+                limiter.take()
+                task = asyncio.create_task(self._send_one(rem, today, results, blocked))
+                waiting[task] = rem.id
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+                task.add_done_callback(lambda t: waiting.pop(t, None))
+                await asyncio.sleep(0)  # one request started a turn
         finally:
             # Stopped (shutdown, lease lost): requests under way stop and their rows stay
             # `sending` (uncertain after the restart); rows whose request had not started yet
             # go back to pending, so they are not lost.
             unstarted = [rid for task, rid in waiting.items() if rid not in self._requested]
+            unstarted += [rem.id for rem in claimed]
             for task in list(in_flight):
                 task.cancel()
             if unstarted:
@@ -212,7 +228,7 @@ class ReminderSender:
         for _ in range(MAX_YIELD):
             if not self.busy():
                 break
-            await asyncio.sleep(TICK / 5)  # a reply is being made: it goes first
+            await asyncio.sleep(YIELD_SECONDS)  # a reply is being made: it goes first
         self._requested.add(rem.id)  # from here on it may arrive: not released on a stop
         text = reminder_text(rem.scheme, date.fromisoformat(rem.deadline), rem.url, rem.lang, today)  # type: ignore[arg-type]
         kwargs = {"chat_id": rem.user_id, "text": text, "parse_mode": "HTML",
