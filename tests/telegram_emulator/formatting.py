@@ -67,6 +67,9 @@ _SIMPLE = {
 }
 _ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_PLAIN_RE = re.compile(r"[^<&]+")
+_BARE_TAG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)>")
+_TAGS_WITH_REQUIRED_ATTRS = frozenset({"span", "tg-emoji", "tg-time"})  # their errors: below
 
 
 def _decode_entity(m: re.Match[str]) -> str:
@@ -110,11 +113,21 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
             i += 1
             continue
         if c != "<":
-            out.append(c)
-            pos16 += 2 if ord(c) > 0xFFFF else 1
-            i += 1
+            # a run of plain text at once (character by character was most of the parse)
+            m = _PLAIN_RE.match(text, i)
+            run = m.group()  # type: ignore[union-attr]
+            out.append(run)
+            pos16 += len(run.encode("utf-16-le")) // 2 if not run.isascii() else len(run)
+            i = m.end()  # type: ignore[union-attr]
             continue
         begin = i
+        bare = _BARE_TAG_RE.match(text, i)
+        if bare is not None:  # the common <b>, <i>, <a>: no attributes to read
+            tag = bare.group(1).lower()
+            if tag in HTML_TAGS and tag not in _TAGS_WITH_REQUIRED_ATTRS:
+                stack.append((tag, pos16, {}, begin))
+                i = bare.end()
+                continue
         i += 1
         if i < n and text[i] != "/":
             j = i
