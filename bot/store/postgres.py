@@ -25,7 +25,9 @@ Across processes the database does the coordinating:
   takeover waits for a write that passed the check to commit). A process frozen inside such a
   transaction (SIGSTOP, a paused VM) would hold that lock and so block every takeover: the
   server ends a session idle in a transaction for `idle_in_transaction_ms` (10 s), which rolls
-  the frozen writes back and frees the row. The bot's transactions never wait on the network.
+  the frozen writes back and frees the row. The bot's transactions never wait on the network,
+  and never leave the server waiting inside a pipeline (where that timeout is not armed: see
+  `_many`).
 
 Times are the database's clock (`clock_timestamp()`) wherever instances compare them (leases,
 the inbox), so clock skew between hosts does not matter; rows the bot itself stamps use the
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 MIGRATION_LOCK = 7_000_001
 # Seconds the pool keeps retrying one failed connection before it gives up (see open()).
 RECONNECT_GIVE_UP = 10.0
+MANY_CHUNK = 100  # rows of one `_many` sent as one query
 
 # Each entry moves the schema from version i to i + 1. Never edit a released entry; append.
 # Version 1 is the SQLite schema as of its migration 4, in PostgreSQL's types.
@@ -312,9 +315,26 @@ class _PgTransaction(SqlTransaction):
         return await cur.fetchall()
 
     async def _many(self, sql: str, rows: list[tuple]) -> None:
-        if rows:
-            async with self._c.cursor() as cur:
-                await cur.executemany(pg_sql(sql), rows)  # type: ignore[arg-type]
+        """The statement once per row, MANY_CHUNK rows to one round trip.
+
+        Not `executemany`: psycopg pipelines it, and between a pipeline's statements and its
+        Sync the server waits for the client with no timeout armed (the session is "active",
+        not "idle in transaction"). A process frozen or stalled there (SIGSTOP in the tests; a
+        paused VM, a long swap) held the lease row's `FOR SHARE` lock for as long as it stayed
+        frozen, and no other instance could take the lease over. Statements joined into one
+        simple query (parameters bound client-side by psycopg's adapters) end with a Sync like
+        any other query, so `idle_in_transaction_session_timeout` ends such a session.
+        """
+        statement = pg_sql(sql)
+        for start in range(0, len(rows), MANY_CHUNK):
+            chunk = rows[start : start + MANY_CHUNK]
+            cur = psycopg.AsyncClientCursor(self._c)
+            try:
+                await cur.execute(  # type: ignore[call-overload]
+                    ";".join([statement] * len(chunk)), [p for row in chunk for p in row]
+                )
+            finally:
+                await cur.close()
 
     # --- several instances (not part of the SQLite transaction)
     async def check_fence(self, name: str, token: int) -> None:

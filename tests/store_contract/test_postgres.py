@@ -126,6 +126,73 @@ async def test_a_holder_frozen_inside_a_fenced_transaction_does_not_block_a_take
         await other.close()
 
 
+# A lease holder writing a batch (`_many`), then frozen while that batch is on the wire.
+_FROZEN_BATCH = """
+import asyncio, sys
+from bot.store import open_store
+
+async def main():
+    store = open_store(sys.argv[1])
+    store.idle_in_transaction_ms = 1000
+    await store.open()
+    lease = await store.acquire_lease("frozen-batch", "child", 0.5)
+    async with store.transaction() as tx:
+        await store.check_fence(tx, lease.name, lease.token)
+        rows = [(i,) for i in range(20_000)]
+        print("writing", flush=True)
+        while True:  # frozen by the test somewhere in here
+            await tx._many("UPDATE frozen_batch SET n = n + 1 WHERE id = ?", rows)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_holder_frozen_while_writing_a_batch_does_not_block_a_takeover(pg_url, tmp_path):
+    """psycopg's `executemany` pipelines, and inside a pipeline (before its Sync) the server waits
+    for the client with no idle timeout armed: a holder frozen there kept the lease row locked
+    until it woke. Batches go as ordinary queries, so the server ends the frozen session after
+    idle_in_transaction_ms and another instance takes the lapsed lease while it is still frozen."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("DROP TABLE IF EXISTS frozen_batch")
+        admin.execute("CREATE TABLE frozen_batch (id INTEGER PRIMARY KEY, n INTEGER)")
+        admin.execute("INSERT INTO frozen_batch SELECT g, 0 FROM generate_series(0, 99) g")
+    other = open_store(pg_url)
+    await other.open()
+    script = tmp_path / "frozen_batch.py"
+    script.write_text(_FROZEN_BATCH)
+    root = str(Path(__file__).resolve().parents[2])
+    child = subprocess.Popen([sys.executable, str(script), pg_url], stdout=subprocess.PIPE,
+                             cwd=root, env={"PYTHONPATH": root, "PATH": ""}, text=True)  # fmt: skip
+    try:
+        assert child.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), 30)
+        assert line.strip() == "writing"
+        await asyncio.sleep(0.3)  # several batches in: one is on the wire at any moment
+        child.send_signal(signal.SIGSTOP)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 8  # the server ends the frozen session after 1 s
+        taken = None
+        while taken is None and loop.time() < deadline:
+            try:
+                taken = await other.acquire_lease("frozen-batch", "other", 5)
+            except psycopg.errors.LockNotAvailable:
+                pass
+            await asyncio.sleep(0.1)
+        assert taken is not None, "the frozen holder still held the lease row"
+        assert child.poll() is None  # taken over while the holder was frozen, not after it died
+    finally:
+        child.kill()
+        await asyncio.to_thread(child.wait, 10)
+        await other.close()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("DROP TABLE IF EXISTS frozen_batch")
+
+
 async def test_a_connection_lost_mid_transaction_fails_that_update_only(pg, pg_server):
     with pytest.raises(psycopg.OperationalError):
         async with pg.transaction() as tx:
