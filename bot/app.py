@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 
@@ -37,12 +36,14 @@ from bot.reminders import setup as reminders_setup
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.store import open_store
+from bot.tasks import stop_tasks
 from dialogs import QuestionFlow
 from rules.catalogue_models import use_catalogue_dir
 
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 6 * 3600
+SHUTDOWN_TASK_SECONDS = 15.0  # how long background tasks may take to stop (bot/tasks.py)
 
 
 def _pattern(*actions: str) -> str:
@@ -135,10 +136,7 @@ class BotApplication(Application):
 
     async def shutdown(self) -> None:
         svc: Services = self.bot_data[SERVICES_KEY]
-        for task in list(svc.background):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(list(svc.background), SHUTDOWN_TASK_SECONDS, "shutdown")
         svc.background.clear()
         try:
             await super().shutdown()

@@ -63,6 +63,7 @@ from bot.broadcast.sender import BroadcastSender
 from bot.metrics import METRICS
 from bot.ordering import ordering_key
 from bot.store.base import Lease, LeaseLost
+from bot.tasks import stop_tasks
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -74,6 +75,7 @@ INBOX_KEY = "update_inbox"  # bot_data: the application's UpdateInbox (see bot/w
 DEDUPE_SECONDS = 3600.0  # processed updates are remembered (id and user only) this long
 PURGE_EVERY = 300.0
 CLOSE_SECONDS = 20.0  # on shutdown, how long updates in hand may take to finish
+DROP_SECONDS = 10.0  # how long the broadcast sender's cancelled tasks may take to stop
 
 
 def instance_name() -> str:
@@ -314,12 +316,7 @@ class LeasedBroadcastSender(BroadcastSender):
         self.lease = None
         self._valid_until = 0.0
         self.current = None
-        pending = [*tasks, *self._requests]
-        for task in pending:
-            task.cancel()
-        for task in pending:
-            with contextlib.suppress(BaseException):
-                await task
+        await stop_tasks([*tasks, *self._requests], DROP_SECONDS, "broadcast sender")
         self._requests.clear()
 
     async def _acquire(self) -> Lease:

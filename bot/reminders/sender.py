@@ -213,8 +213,13 @@ class ReminderSender:
             for task in list(in_flight):
                 task.cancel()
             if unstarted:
-                with contextlib.suppress(BaseException):
+                # Shielded, so a stop does not cut the release short; but a stop that arrives
+                # meanwhile still stops this task (swallowing it kept the loop running, and
+                # the application's shutdown waited on it for ever).
+                try:
                     await asyncio.shield(self._release(unstarted))
+                except Exception:
+                    log.exception("reminders: claimed rows not released (they become uncertain)")
         return sent
 
     async def _release(self, ids: list[int]) -> None:
