@@ -10,6 +10,7 @@ for it for ever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 from datetime import date
@@ -21,20 +22,20 @@ from bot.store.reminders import Reminder
 from bot.tasks import stop_tasks
 
 
+async def _stubborn(release: asyncio.Event) -> None:
+    """A task that does not stop when asked, until `release` is set."""
+    while not release.is_set():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(10)
+
+
 async def test_stop_tasks_returns_those_that_would_not_stop_and_logs_them(caplog):
     release = asyncio.Event()
-
-    async def stubborn() -> None:
-        while not release.is_set():
-            try:
-                await asyncio.sleep(10)
-            except asyncio.CancelledError:
-                pass  # swallowed: this task does not stop when asked
 
     async def polite() -> None:
         await asyncio.sleep(10)
 
-    obstinate = asyncio.create_task(stubborn(), name="stubborn")
+    obstinate = asyncio.create_task(_stubborn(release), name="stubborn")
     well_behaved = asyncio.create_task(polite(), name="polite")
     await asyncio.sleep(0)
     with caplog.at_level(logging.ERROR, logger="bot.tasks"):
@@ -50,14 +51,7 @@ async def test_stop_tasks_returns_those_that_would_not_stop_and_logs_them(caplog
 async def test_stop_tasks_lets_a_cancellation_of_its_caller_through():
     release = asyncio.Event()
 
-    async def stubborn() -> None:
-        while not release.is_set():
-            try:
-                await asyncio.sleep(10)
-            except asyncio.CancelledError:
-                pass
-
-    inner = asyncio.create_task(stubborn())
+    inner = asyncio.create_task(_stubborn(release))
     await asyncio.sleep(0)
     outer = asyncio.create_task(stop_tasks([inner], 30, "test"))
     await asyncio.sleep(0.05)
@@ -93,8 +87,9 @@ class _LeaseGoesAwayStore:
 
     async def claim_reminders(self, last_due: str, budget: int) -> list[Reminder]:
         self.broadcast.holds_lease = False  # lost right after the claim committed
-        return [Reminder(i, 100 + i, "IANG:fresh", "2027-03-01", 30, last_due,
-                         "https://www.immd.gov.hk/", "en", "sending") for i in range(budget)]  # fmt: skip
+        url = "https://www.immd.gov.hk/"
+        return [Reminder(i, 100 + i, "IANG:fresh", "2027-03-01", 30, last_due, url, "en",
+                         "sending") for i in range(budget)]  # fmt: skip
 
     async def finish_reminders(self, rows: list) -> None:
         self.releasing.set()
