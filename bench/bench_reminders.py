@@ -6,7 +6,9 @@ emulator's core, no network) enforcing Telegram's limits, time "scaled" by raisi
 limit together with BROADCAST_RATE_PER_SECOND (the reminders' pace is the broadcasts': the one
 outbound limiter, bot/pacing.py, at broadcast priority). `--people` reminders are queued (one
 due stage each, BOT_TODAY on its due day); `--users` people answer questions (one action, then
-`--think` seconds) for `--baseline` seconds with nothing being sent, then while the reminders go.
+`--think` seconds) while nothing is being sent, half of `--baseline` seconds before the reminders
+and half after them (so a drift of the machine or of the growing database and emulator weighs on
+both sides alike), and while the reminders go.
 
     .venv/bin/python bench/bench_reminders.py                       # 100,000 at 1000/s
     .venv/bin/python bench/bench_reminders.py --people 20000 --rate 300
@@ -91,13 +93,17 @@ async def run(people: int, rate: float, users: int, think: float, baseline: floa
             gc.freeze()  # the emulator's heap, not the bot's, would dominate full collections
             freezer = asyncio.create_task(_freeze_every(FREEZE_SECONDS))
 
-            stop = asyncio.Event()
-            quiet: list[float] = []
-            task = asyncio.create_task(_answering(core, answering, think, stop, quiet))
-            await asyncio.sleep(baseline)
-            stop.set()
-            await task
-            await asyncio.sleep(0.5)
+            async def quiet_phase(seconds: float) -> list[float]:
+                stop = asyncio.Event()
+                times: list[float] = []
+                task = asyncio.create_task(_answering(core, answering, think, stop, times))
+                await asyncio.sleep(seconds)
+                stop.set()
+                await task
+                await asyncio.sleep(0.5)
+                return times
+
+            before = await quiet_phase(baseline / 2)
 
             stop = asyncio.Event()
             busy: list[float] = []
@@ -118,6 +124,8 @@ async def run(people: int, rate: float, users: int, think: float, baseline: floa
                     break
             stop.set()
             await task
+            await asyncio.sleep(0.5)
+            after = await quiet_phase(baseline / 2)
             freezer.cancel()
             elapsed = clock.last - clock.first
             delivered = [core.delivered_count(u) for u in reminded]
@@ -128,7 +136,9 @@ async def run(people: int, rate: float, users: int, think: float, baseline: floa
                 duplicates=sum(c > 1 for c in delivered),
                 misses=sum(c == 0 for c in delivered),
                 counts=counts,
-                quiet=quiet,
+                quiet=before + after,
+                before=before,
+                after=after,
                 busy=busy,
             )
     return result
@@ -143,7 +153,8 @@ def report(r: dict) -> None:
     print(f"429s received      {r['limited']}   final states {r['counts']}")
     print(f"duplicates {r['duplicates']}   misses {r['misses']}")
     print(f"reply time without reminders: median {statistics.median(q) * 1e3:6.1f} ms  "
-          f"p99 {_pct(q, 0.99):6.1f} ms  ({len(q)} replies)")  # fmt: skip
+          f"p99 {_pct(q, 0.99):6.1f} ms  ({len(q)} replies; p99 before "
+          f"{_pct(r['before'], 0.99):.1f} ms, after {_pct(r['after'], 0.99):.1f} ms)")  # fmt: skip
     ratio = _pct(b, 0.99) / _pct(q, 0.99)
     print(f"reply time while sending:     median {statistics.median(b) * 1e3:6.1f} ms  "
           f"p99 {_pct(b, 0.99):6.1f} ms  ({len(b)} replies)   p99 ratio {ratio:.2f} "
