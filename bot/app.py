@@ -46,10 +46,6 @@ PURGE_INTERVAL_SECONDS = 6 * 3600
 SHUTDOWN_TASK_SECONDS = 15.0  # how long background tasks may take to stop (bot/tasks.py)
 
 
-def _pattern(*actions: str) -> str:
-    return "^(" + "|".join(actions) + r")\|"
-
-
 def register_handlers(application: Application) -> None:
     add = application.add_handler
     # Group messages posted as a chat (anonymous admins, channel identities) first: they must
@@ -78,12 +74,12 @@ def register_handlers(application: Application) -> None:
     add(CommandHandler("post", channels.post))
     add(CommandHandler("language", account.language))
     add(CommandHandler("forget", account.forget))
-    add(CallbackQueryHandler(account.language_button, pattern=_pattern(cb.LANGUAGE)))
-    add(CallbackQueryHandler(account.forget_button, pattern=_pattern(cb.FORGET)))
-    add(CallbackQueryHandler(schemes.scheme_button, pattern=_pattern(cb.SCHEME)))
-    add(CallbackQueryHandler(compare_button_pressed, pattern=_pattern(cb.COMPARE)))
-    add(CallbackQueryHandler(groups.settings_button, pattern=_pattern(cb.GROUP_SETTINGS)))
-    add(CallbackQueryHandler(result.result_button, pattern=_pattern(cb.RESULT)))
+    add(CallbackQueryHandler(account.language_button, pattern=cb.pattern(cb.LANGUAGE)))
+    add(CallbackQueryHandler(account.forget_button, pattern=cb.pattern(cb.FORGET)))
+    add(CallbackQueryHandler(schemes.scheme_button, pattern=cb.pattern(cb.SCHEME)))
+    add(CallbackQueryHandler(compare_button_pressed, pattern=cb.pattern(cb.COMPARE)))
+    add(CallbackQueryHandler(groups.settings_button, pattern=cb.pattern(cb.GROUP_SETTINGS)))
+    add(CallbackQueryHandler(result.result_button, pattern=cb.pattern(cb.RESULT)))
     add(ChatMemberHandler(groups.track_chat, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.chat_migrated))
     broadcast_setup.register(application)  # subscriptions and admin broadcasts

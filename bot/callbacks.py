@@ -77,6 +77,13 @@ def encode_all(
     return out
 
 
+def pattern(*actions: str) -> str:
+    """The `CallbackQueryHandler` pattern for buttons of these actions: `^(a|b)\\|`. The update
+    router (bot/dispatch.py) reads this form back, so a press is offered only to the handlers
+    of its own action."""
+    return "^(" + "|".join(actions) + r")\|"
+
+
 def decode(data: str | None) -> Callback | None:
     if not data or len(data.encode()) > MAX_BYTES:
         return None

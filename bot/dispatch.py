@@ -11,7 +11,12 @@ update of this kind whatever else it holds:
 - a `CallbackQueryHandler` for an update without a callback query;
 - a `CommandHandler` for an update whose message does not start with a bot command (for a
   button press, the message the button is under);
-- a `ChatMemberHandler` for an update without a chat member change.
+- a `ChatMemberHandler` for an update without a chat member change;
+- a `CallbackQueryHandler` whose pattern is `callbacks.pattern(...)`'s (`^(a|b)\\|`) for a press
+  of another action (the part of its data before the first `|`);
+- a `MessageHandler` for an update without a message (a button press, a member change), when
+  its filter is one of python-telegram-bot's, whose `check_update` says no to any such update
+  before it looks at anything else.
 
 Subclasses of these, and every other kind of handler, are always asked. A group whose handlers
 do not all block (the default) is left as it is: PTB decides that per handler.
@@ -19,6 +24,7 @@ do not all block (the default) is left as it is: PTB decides that per handler.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import MessageEntity, Update
@@ -29,9 +35,17 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    MessageHandler,
+    filters,
 )
 
-_QUERY, _COMMAND, _MEMBER = 1, 2, 4
+_QUERY, _COMMAND, _MEMBER, _MESSAGE = 1, 2, 4, 8
+_KINDS = 16
+# The filters' own check: true only for an update that carries a message of some kind.
+_MESSAGE_FIRST = {
+    filters.BaseFilter.check_update, filters.MessageFilter.check_update,
+    filters.UpdateFilter.check_update,
+}  # fmt: skip
 
 
 def _needs(handler: BaseHandler) -> int:
@@ -43,7 +57,25 @@ def _needs(handler: BaseHandler) -> int:
         return _COMMAND
     if kind is ChatMemberHandler:
         return _MEMBER
+    if kind is MessageHandler and type(handler.filters).check_update in _MESSAGE_FIRST:
+        return _MESSAGE
     return 0
+
+
+# `bot.callbacks.pattern`'s form: the pattern matches exactly the data that starts "action|".
+_ACTIONS_PATTERN = re.compile(r"\^\((\w+(?:\|\w+)*)\)\\\|")
+
+
+def _actions(handler: BaseHandler) -> frozenset[str] | None:
+    """The actions a button handler's pattern accepts; None: it is asked about every press."""
+    if (
+        type(handler) is not CallbackQueryHandler
+        or not isinstance(handler.pattern, re.Pattern)
+        or handler.game_pattern is not None
+    ):
+        return None
+    found = _ACTIONS_PATTERN.fullmatch(handler.pattern.pattern)
+    return frozenset(found.group(1).split("|")) if found else None
 
 
 def _has(update: object) -> int:
@@ -54,6 +86,12 @@ def _has(update: object) -> int:
         found |= _QUERY
     if update.my_chat_member or update.chat_member:
         found |= _MEMBER
+    if (
+        update.message or update.edited_message or update.channel_post
+        or update.edited_channel_post or update.business_message
+        or update.edited_business_message or getattr(update, "guest_message", None)
+    ):  # fmt: skip
+        found |= _MESSAGE
     message = update.effective_message
     if message is not None:
         entities = message.entities
@@ -69,7 +107,7 @@ async def _never(update: object, context: Any) -> None:  # pragma: no cover - ne
 class KindRouter(BaseHandler):
     """A group's handlers, asked in order, without those that cannot take this update."""
 
-    __slots__ = ("_for", "handlers")
+    __slots__ = ("_actions", "_for", "_for_press", "handlers")
 
     def __init__(self, handlers: list[BaseHandler]) -> None:
         super().__init__(_never, block=DEFAULT_TRUE)
@@ -77,11 +115,33 @@ class KindRouter(BaseHandler):
         needs = [_needs(h) for h in self.handlers]
         self._for = [
             tuple(h for h, need in zip(self.handlers, needs, strict=True) if (need & has) == need)
-            for has in range(8)
+            for has in range(_KINDS)
         ]
+        self._actions = {h: a for h in self.handlers if (a := _actions(h)) is not None}
+        known = set().union(*self._actions.values())
+        # (kind, action) -> handlers; an action no pattern names is looked up as None, so
+        # forged data cannot grow this table.
+        self._for_press = {
+            (has, action): tuple(
+                h for h in self._for[has] if action in self._actions.get(h, (action,))
+            )
+            for has in range(_KINDS) if has & _QUERY
+            for action in (*known, None)
+        }  # fmt: skip
+
+    def _candidates(self, update: Any) -> tuple[BaseHandler, ...]:
+        has = _has(update)
+        if not has & _QUERY:
+            return self._for[has]
+        data = update.callback_query.data
+        if not data:  # no data (a game's button): every button handler takes it, pattern or not
+            return self._for[has]
+        action = data.split("|", 1)[0] if isinstance(data, str) and "|" in data else None
+        found = self._for_press.get((has, action))
+        return found if found is not None else self._for_press[has, None]
 
     def check_update(self, update: object) -> tuple[BaseHandler, object] | None:
-        for handler in self._for[_has(update)]:
+        for handler in self._candidates(update):
             check = handler.check_update(update)
             if check is None or check is False:
                 continue

@@ -26,8 +26,8 @@ def register(application: Application) -> None:
     add(CommandHandler("unsubscribe", subscriptions.unsubscribe, filters=private))
     for name in ADMIN_COMMANDS:
         add(CommandHandler(name, getattr(admin, name), filters=private))
-    add(CallbackQueryHandler(admin.broadcast_button, pattern=rf"^{cb.BROADCAST}\|"))
-    add(CallbackQueryHandler(subscriptions.subscribe_button, pattern=rf"^{cb.SUBSCRIBE}\|"))
+    add(CallbackQueryHandler(admin.broadcast_button, pattern=cb.pattern(cb.BROADCAST)))
+    add(CallbackQueryHandler(subscriptions.subscribe_button, pattern=cb.pattern(cb.SUBSCRIBE)))
 
 
 def start(application: Application) -> BroadcastSender:

@@ -15,7 +15,7 @@ def register(application: Application) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("followup", handlers.followup_command, filters=private))
     application.add_handler(
-        CallbackQueryHandler(handlers.followup_button, pattern=rf"^{cb.FOLLOWUP}\|")
+        CallbackQueryHandler(handlers.followup_button, pattern=cb.pattern(cb.FOLLOWUP))
     )
 
 

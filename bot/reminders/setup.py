@@ -20,7 +20,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("reminders", reminders.reminders_command,
                                            filters=private))  # fmt: skip
     application.add_handler(
-        CallbackQueryHandler(reminders.remind_button, pattern=rf"^{cb.REMIND}\|")
+        CallbackQueryHandler(reminders.remind_button, pattern=cb.pattern(cb.REMIND))
     )
 
 
