@@ -171,9 +171,12 @@ def needed(inp: ResultInput, result: SchemeResult) -> tuple[str, str | None, int
     unknown = _unknown(result) or [m.criterion for m in result.missing]
     if not unknown:
         return None
-    ranked = sorted(unknown, key=lambda cid: not _askable(inp, result, cid))
-    first = ranked[0]
-    fields = _askable(inp, result, first)
+    # the first the chat can ask, else the first (as a stable sort on "cannot ask" would pick)
+    first, fields = unknown[0], ()
+    for cid in unknown:
+        if askable := _askable(inp, result, cid):
+            first, fields = cid, askable
+            break
     text = _missing_text(result, first) or _criterion_text(result, first)
     return text, (fields[0] if fields else None), len(unknown) - 1
 
@@ -255,8 +258,8 @@ def _sort(inp: ResultInput) -> _Sorted:
     for r in ev.with_status("near_miss"):
         (near if within_reach(inp, r) else far).append(r)
     # Catalogue order among the schemes that do not fit, as `evaluate` lists them.
-    order = {key_of(r): i for i, r in enumerate(ev.results)}
-    not_fit = sorted([*far, *ev.with_status("no_match")], key=lambda r: order[key_of(r)])
+    order = {id(r): i for i, r in enumerate(ev.results)}  # the same objects, filtered
+    not_fit = sorted([*far, *ev.with_status("no_match")], key=lambda r: order[id(r)])
     return _Sorted(
         _by_goal(ev.with_status("match"), inp.goal),
         ranked[:MAX_POSSIBLE],

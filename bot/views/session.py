@@ -27,13 +27,18 @@ def _fields_by_question(flow: QuestionFlow) -> dict[str, frozenset[str]]:
     return out
 
 
+@lru_cache(maxsize=8)
+def _all_fields(flow: QuestionFlow) -> frozenset[str]:
+    return frozenset().union(*_fields_by_question(flow).values())
+
+
 def askable_fields(flow: QuestionFlow, session: Session, *, provisional: bool) -> frozenset[str]:
     """Fields whose answer the chat can give: for a finished questionnaire, those of the
     questions this person was asked (a "Not sure" can be changed); while it is still going on,
     those of any question (one may still come)."""
-    by_question = _fields_by_question(flow)
     if provisional:
-        return frozenset().union(*by_question.values())
+        return _all_fields(flow)
+    by_question = _fields_by_question(flow)
     asked = [by_question.get(row.question_id, frozenset()) for row in flow.summary(session)]
     return frozenset().union(*asked)
 
