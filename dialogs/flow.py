@@ -133,6 +133,7 @@ class QuestionFlow:
         self._last_step: tuple[Session, Step] | None = None
         self._last_replay: tuple[Session, Any] | None = None
         self._last_result: tuple[Session, date | None, Any, Any] | None = None
+        self._last_summary: tuple[Session, list[SummaryRow]] | None = None
 
     @property
     def as_of(self) -> date | None:
@@ -221,8 +222,12 @@ class QuestionFlow:
 
     def summary(self, session: Session) -> list[SummaryRow]:
         """One row per answer on the person's path, in question order; each can be changed
-        with `change(session, row.question_id)`."""
-        return summary_rows(self.router, self.resolve(session))
+        with `change(session, row.question_id)`. Remembered for the last session object (a
+        result's screen and its buttons both read it)."""
+        last = self._last_summary
+        if last is None or last[0] is not session:
+            last = self._last_summary = (session, summary_rows(self.router, self.resolve(session)))
+        return list(last[1])
 
     def _replayed(self, session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
         """The answers replayed (those no longer relevant removed), and the values on the
