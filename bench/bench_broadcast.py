@@ -114,6 +114,18 @@ class SendClock:
         core.call = call  # type: ignore[method-assign]
 
 
+async def quiet_replies(core, people, think: float, seconds: float) -> list[float]:
+    """Reply times of `people` answering for `seconds` while nothing else is sent."""
+    stop = asyncio.Event()
+    times: list[float] = []
+    task = asyncio.create_task(_answering(core, people, think, stop, times))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await task
+    await asyncio.sleep(0.5)
+    return times
+
+
 def _pct(values: list[float], p: float) -> float:
     return sorted(values)[min(len(values) - 1, int(len(values) * p))] * 1e3
 
@@ -154,14 +166,7 @@ async def run(
             gc.collect()
             gc.freeze()
 
-            # without a broadcast
-            stop = asyncio.Event()
-            quiet: list[float] = []
-            task = asyncio.create_task(_answering(core, people, think, stop, quiet))
-            await asyncio.sleep(baseline)
-            stop.set()
-            await task
-            await asyncio.sleep(0.5)
+            quiet = await quiet_replies(core, people, think, baseline)  # without a broadcast
 
             quiet_limited = core.rate_limited
 

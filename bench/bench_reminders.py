@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_broadcast import SendClock, _answering, _pct
+from bench.bench_broadcast import SendClock, _answering, _pct, quiet_replies
 from bot.app import build_application
 from bot.reminders import REMINDERS_KEY
 from bot.settings import Settings
@@ -93,17 +93,7 @@ async def run(people: int, rate: float, users: int, think: float, baseline: floa
             gc.freeze()  # the emulator's heap, not the bot's, would dominate full collections
             freezer = asyncio.create_task(_freeze_every(FREEZE_SECONDS))
 
-            async def quiet_phase(seconds: float) -> list[float]:
-                stop = asyncio.Event()
-                times: list[float] = []
-                task = asyncio.create_task(_answering(core, answering, think, stop, times))
-                await asyncio.sleep(seconds)
-                stop.set()
-                await task
-                await asyncio.sleep(0.5)
-                return times
-
-            before = await quiet_phase(baseline / 2)
+            before = await quiet_replies(core, answering, think, baseline / 2)
 
             stop = asyncio.Event()
             busy: list[float] = []
@@ -125,7 +115,7 @@ async def run(people: int, rate: float, users: int, think: float, baseline: floa
             stop.set()
             await task
             await asyncio.sleep(0.5)
-            after = await quiet_phase(baseline / 2)
+            after = await quiet_replies(core, answering, think, baseline / 2)
             freezer.cancel()
             elapsed = clock.last - clock.first
             delivered = [core.delivered_count(u) for u in reminded]
