@@ -8,8 +8,9 @@ date-resolved catalogue. It adds nothing to the result JSON and changes none of 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from rules.evaluator import resolve
 from rules.predicates import gpt_values
@@ -67,12 +68,36 @@ def _kind(check: str, field: str | None) -> GapKind:
     return "other"
 
 
-def gaps(profile: Profile) -> dict[str, dict[str, Gap]]:
-    """Every result's criteria (by result key, then criterion id) with their closeness facts."""
-    out: dict[str, dict[str, Gap]] = {}
-    points: tuple[bool | None, ...] | None = None
-    for res in resolve(profile.as_of):
-        key = result_key(res.scheme.id, res.category.id if res.category else None)
+class _Gaps(Mapping[str, dict[str, Gap]]):
+    """`gaps(profile)`: each result's closeness facts worked out when first read. A result
+    screen reads those of the few schemes it shows (possible ones, near misses), not of all
+    sixteen results."""
+
+    __slots__ = ("_done", "_points", "_profile", "_results")
+
+    def __init__(self, profile: Profile) -> None:
+        self._profile = profile
+        self._results = {
+            result_key(res.scheme.id, res.category.id if res.category else None): res
+            for res in resolve(profile.as_of)
+        }
+        self._done: dict[str, dict[str, Gap]] = {}
+        self._points: tuple[bool | None, ...] | None = None
+
+    def __getitem__(self, key: str) -> dict[str, Gap]:
+        found = self._done.get(key)
+        if found is None:
+            found = self._done[key] = self._work_out(self._results[key])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def _work_out(self, res: Any) -> dict[str, Gap]:
+        profile = self._profile
         per: dict[str, Gap] = {}
         for crit, (fn, args) in zip(res.criteria, res.calls, strict=True):
             _met, outcome_key = fn(profile, args)
@@ -84,8 +109,9 @@ def gaps(profile: Profile) -> dict[str, dict[str, Gap]]:
                 threshold = args.get("min")
                 value = getattr(profile, field)
             elif check == "qmas_points" and args.get("min_items") is not None:
-                points = points if points is not None else gpt_values(profile)
-                threshold, value = args["min_items"], points.count(True)
+                if self._points is None:
+                    self._points = gpt_values(profile)
+                threshold, value = args["min_items"], self._points.count(True)
             per[crit.spec.id] = Gap(
                 criterion=crit.spec.id,
                 kind=_kind(check, field),
@@ -94,8 +120,13 @@ def gaps(profile: Profile) -> dict[str, dict[str, Gap]]:
                 value=value,
                 changeable=crit.changeable,
             )
-        out[key] = per
-    return out
+        return per
+
+
+def gaps(profile: Profile) -> Mapping[str, dict[str, Gap]]:
+    """Every result's criteria (by result key, then criterion id) with their closeness facts
+    (read-only; each result's worked out when first read)."""
+    return _Gaps(profile)
 
 
 def unknown_points(profile: Profile) -> int:
