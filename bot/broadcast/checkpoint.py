@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.store import Store
 
@@ -29,18 +30,44 @@ def sqlite_path(store: Store) -> str | None:
     return None
 
 
+class _Checkpointer:
+    """The checkpoint connection, used only by the loop's one worker thread: opened on the first
+    checkpoint, closed by a call queued behind the last one."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.db: sqlite3.Connection | None = None
+
+    def checkpoint(self) -> None:
+        if self.db is None:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA busy_timeout=1000")
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def close(self) -> None:
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = None
+
+
 async def checkpoint_loop(path: str, interval: float = INTERVAL) -> None:
-    db = await asyncio.to_thread(
-        sqlite3.connect, path, isolation_level=None, check_same_thread=False
-    )
+    """Checkpoint every `interval` seconds until cancelled.
+
+    One worker thread does all of the connection's work, in order. A stop cancels the await,
+    not the checkpoint running in the thread: the connection used to be closed from the event
+    loop while that checkpoint was still using it, and the process crashed (a segmentation fault
+    in the worker thread, seen at a test's shutdown). Its close is now queued behind it."""
+    loop = asyncio.get_running_loop()
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-checkpoint")
+    checkpointer = _Checkpointer(path)
     try:
-        db.execute("PRAGMA busy_timeout=1000")
         while True:
             await asyncio.sleep(interval)
             try:
-                await asyncio.to_thread(db.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                await loop.run_in_executor(worker, checkpointer.checkpoint)
             except sqlite3.Error as exc:  # busy or locked: next time
                 log.debug("checkpoint skipped", extra={"fields": {"error": str(exc)}})
     finally:
-        with contextlib.suppress(sqlite3.Error):
-            db.close()
+        worker.submit(checkpointer.close)
+        worker.shutdown(wait=False)
