@@ -227,7 +227,10 @@ class MessageRecord:
         return f["id"] if f else None
 
     def snapshot(self) -> dict[str, Any]:
-        return copy_json(self.data)
+        """The message as it is now, for `history`. A shallow copy is enough: the emulator
+        replaces a message's fields (text, entities, markup) and never changes their insides in
+        place (a deep copy of a keyboard of a dozen buttons was most of an edit's cost)."""
+        return dict(self.data)
 
     def to_dict(self) -> dict[str, Any]:
         return self.data
