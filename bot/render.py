@@ -19,7 +19,10 @@ MESSAGE_LIMIT = 4096
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=False)
+    # Most spans have nothing to escape: the three membership tests cost less than the replaces.
+    if "&" in text or "<" in text or ">" in text:
+        return html.escape(text, quote=False)
+    return text
 
 
 def span_html(span: Span) -> str:
@@ -54,6 +57,9 @@ def render_result(
 
 
 def _size(text: str) -> int:
+    """Telegram's length: UTF-16 code units (an emoji outside the BMP counts two)."""
+    if text.isascii():
+        return len(text)
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -61,18 +67,26 @@ def pack_messages(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     """Join blocks with blank lines into as few messages as fit, splitting only between blocks
     (or, for a block too long on its own, between its lines)."""
     messages: list[str] = []
-    current = ""
+    current: list[str] = []  # the pieces of the message being filled, and its size
+    size = 0
     for block in blocks:
-        pieces = [block] if _size(block) <= limit else _split_lines(block, limit)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if _size(candidate) <= limit:
-                current = candidate
+        block_size = _size(block)
+        pieces = [(block, block_size)] if block_size <= limit else [
+            (p, _size(p)) for p in _split_lines(block, limit)
+        ]
+        for piece, piece_size in pieces:
+            if not piece and not current:
+                continue  # nothing to join yet
+            joined = size + 2 + piece_size if current else piece_size  # "\n\n" between
+            if joined <= limit:
+                current.append(piece)
+                size = joined
             else:
-                messages.append(current)
-                current = piece
+                if current:
+                    messages.append("\n\n".join(current))
+                current, size = ([piece], piece_size) if piece else ([], 0)
     if current:
-        messages.append(current)
+        messages.append("\n\n".join(current))
     return messages
 
 
