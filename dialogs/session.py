@@ -11,6 +11,20 @@ from rules.i18n import Lang, normalise_lang
 SESSION_FORMAT = 1
 _SCALARS = (bool, int, float, str, type(None))
 
+# The stored forms written or read lately, and their sessions. An adapter stores the session an
+# update produced and reads that same text back on the person's next update: handing back the
+# same (immutable) object skips parsing it again and keeps the flow's memos of the last session
+# object (its step view, its summary) valid across the two updates.
+_RECENT: dict[str, Session] = {}
+_RECENT_MAX = 1024
+
+
+def _remember(data: str, session: Session) -> None:
+    _RECENT.pop(data, None)  # a hit moves to the young end
+    _RECENT[data] = session
+    if len(_RECENT) > _RECENT_MAX:
+        del _RECENT[next(iter(_RECENT))]
+
 
 class Session(BaseModel):
     """One person's progress: their answers by question id, and how they got here.
@@ -51,11 +65,22 @@ class Session(BaseModel):
     def to_json(self) -> str:
         """The stored form (compact JSON, well under 2 KB): `model_dump_json(exclude_defaults=
         True)`, calling the serializer directly (this runs on every step)."""
-        return self.__pydantic_serializer__.to_json(self, exclude_defaults=True).decode()
+        data = self.__pydantic_serializer__.to_json(self, exclude_defaults=True).decode()
+        _remember(data, self)
+        return data
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Session:
-        """`model_validate_json(data)`: the same validation, without its Python wrapper."""
+        """`model_validate_json(data)`: the same validation, without its Python wrapper; a text
+        written or read lately gives back its session (see `_RECENT`)."""
+        if type(data) is str:
+            recent = _RECENT.get(data)
+            if recent is not None:
+                _remember(data, recent)
+                return recent
+            session = cls.__pydantic_validator__.validate_json(data)
+            _remember(data, session)
+            return session
         return cls.__pydantic_validator__.validate_json(data)
 
 
