@@ -180,7 +180,8 @@ class OutboundLimiter(BaseRateLimiter[int]):
         chat_id = chat_of(data)
         retries = MAX_RETRIES if chat_id is not None else MAX_CHATLESS_RETRIES
         for attempt in range(retries + 1):
-            await self._wait_paused(chat_id, priority)
+            if self._pause_left(chat_id, priority) > 0:  # (no coroutine when nothing waits)
+                await self._wait_paused(chat_id, priority)
             if not limited:
                 try:
                     return await callback(*args, **kwargs)
@@ -189,7 +190,8 @@ class OutboundLimiter(BaseRateLimiter[int]):
                     if priority == BROADCAST or attempt == retries:
                         raise
                     continue
-            cell = await self._admit(chat_id, priority)
+            # Only groups have a window to wait for (`_admit`): a private chat goes straight on.
+            cell = None if chat_id is None or chat_id >= 0 else await self._admit(chat_id, priority)
             self.in_flight += 1
             try:
                 return await callback(*args, **kwargs)
@@ -218,16 +220,17 @@ class OutboundLimiter(BaseRateLimiter[int]):
         oldest = sent[len(sent) - self.group_per_minute][0]
         return now + 0.01 if oldest == float("inf") else oldest + self.group_window
 
+    def _pause_left(self, chat_id: int | None, priority: int) -> float:
+        """Seconds until a 429's pause over this request ends (0 or less: none)."""
+        until = self.paused_until
+        if chat_id is not None:
+            until = max(until, self.chat_paused.get(chat_id, 0.0))
+        if priority == BROADCAST:
+            until = max(until, self.broadcast_paused_until)
+        return until - self.clock()
+
     async def _wait_paused(self, chat_id: int | None, priority: int) -> None:
-        while True:
-            until = self.paused_until
-            if chat_id is not None:
-                until = max(until, self.chat_paused.get(chat_id, 0.0))
-            if priority == BROADCAST:
-                until = max(until, self.broadcast_paused_until)
-            wait = until - self.clock()
-            if wait <= 0:
-                return
+        while (wait := self._pause_left(chat_id, priority)) > 0:
             await asyncio.sleep(wait)
 
     async def _admit(self, chat_id: int | None, priority: int) -> list[float] | None:
