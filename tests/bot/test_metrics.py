@@ -68,3 +68,22 @@ def test_every_counter_is_scraped_from_zero_and_listed_in_the_readme():
         assert s[(name, ())] == 0, name  # there before it first moves: rate() sees the step
     m.count("bot_updates_recovered_total", 2)
     assert _samples(m)[("bot_updates_recovered_total", ())] == 2
+
+
+def test_handler_latency_buckets_are_cumulative_and_inclusive():
+    """A latency exactly on a bound counts in that bucket ("le"), every larger bucket counts
+    it too, and one above the last bound only in +Inf; count and sum follow."""
+    m = Metrics()
+    for ms in (1.0, 1.5, 5.0, 9000.0):
+        m.observe("start", "ok", ms)
+    s = _samples(m)
+
+    def bucket(le: str) -> float:
+        return s[("bot_handler_seconds_bucket", (("handler", "start"), ("le", le)))]
+
+    assert bucket("0.001") == 1  # 1.0 ms is on the bound
+    assert bucket("0.0025") == 2 and bucket("0.005") == 3 and bucket("5.0") == 3
+    assert bucket("+Inf") == 4
+    assert s[("bot_handler_seconds_count", (("handler", "start"),))] == 4
+    assert abs(s[("bot_handler_seconds_sum", (("handler", "start"),))] - 9.0075) < 1e-9
+    assert ("bot_errors_total", (("handler", "start"),)) not in s  # no error, no series
