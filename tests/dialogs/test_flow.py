@@ -639,3 +639,30 @@ def test_stored_sessions_read_and_write_as_pydantic_does(flow: QuestionFlow) -> 
     for bad in ('{"answers": {"age": [1]}}', '{"lang": "fr"}', '{"extra": 1}', "{"):
         with pytest.raises(ValidationError):
             Session.from_json(bad)
+
+
+def test_a_stored_form_read_back_is_the_session_that_wrote_it(flow: QuestionFlow) -> None:
+    """The text an update stored is read back on the person's next update as the same
+    (immutable) session object, whose flow memos still hold; a text not seen lately is
+    parsed and validated as always, and bad texts are still refused."""
+    from pydantic import ValidationError
+
+    from dialogs import session as session_module
+
+    rng = random.Random(5)
+    session, _states = walk_to_result(flow, rng)
+    stored = session.to_json()
+    assert Session.from_json(stored) is session
+    forgotten = "".join(stored)  # an equal text, then everything recent forgotten
+    session_module._RECENT.clear()
+    parsed = Session.from_json(forgotten)
+    assert parsed is not session and parsed == session
+    assert Session.from_json(forgotten) is parsed  # now it is a recent one
+    for i in range(session_module._RECENT_MAX + 10):  # bounded: the oldest go first
+        Session.new("en").model_copy(update={"revision": i + 1}).to_json()
+    assert len(session_module._RECENT) == session_module._RECENT_MAX
+    assert Session.from_json(forgotten) is not parsed
+    with pytest.raises(ValidationError):
+        Session.from_json('{"answers": {"age": [1]}}')
+    with pytest.raises(ValidationError):
+        Session.from_json('{"answers": {"age": [1]}}')  # a refused text is never remembered
