@@ -53,6 +53,7 @@ class Router:
             qid: k for qid, k in kinds.items() if isinstance(k, MultiKind)
         }
         self.plain = frozenset(qid for qid, k in kinds.items() if k.plain)
+        self._last_replay: tuple[Session, Replayed] | None = None  # see `replay`
         # Everything the relevance conditions read (checklist lines as their checklist).
         read = set().union(*(c.reads for c in conditions.values()))
         self.reads: tuple[str, ...] = tuple(
@@ -298,7 +299,20 @@ class Router:
 
     def replay(self, session: Session) -> Replayed:
         """Derive the state from the answers alone: (state, questions on the path, answers
-        with those that are no longer relevant removed)."""
+        with those that are no longer relevant removed).
+
+        Remembered for the last session object (sessions are immutable): finishing reads the
+        result, the summary and the askable facts of one session, each through a replay, and a
+        replay walks every answer. The path and answers handed out are shared: callers copy
+        them before changing them (all do: sessions are never changed in place)."""
+        last = self._last_replay
+        if last is not None and last[0] is session:
+            return last[1]
+        out = self._replay(session)
+        self._last_replay = (session, out)
+        return out
+
+    def _replay(self, session: Session) -> Replayed:
         answers = {k: v for k, v in session.answers.items() if self.is_valid_answer(k, v)}
         visited: list[str] = []
         first = self.questions[0].id
