@@ -59,8 +59,8 @@ def validate_inline_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
                                   "of type String")
             if not text.strip():
                 raise bad_request("BUTTON_TEXT_INVALID")
-            # (the button's own few keys read, not every kind of action looked up in it)
-            actions = [a for a, v in button.items() if v is not None and a in _ACTIONS]
+            # (the button's own keys met with the kinds of action, as a set operation)
+            actions = [a for a in button.keys() & _ACTIONS if button[a] is not None]
             if not actions:
                 raise bad_request("can't parse inline keyboard button: Text buttons are "
                                   "unallowed in the inline keyboard")
