@@ -1065,12 +1065,12 @@ class EmulatorCore:
         /file/bot<token>/<path>. Returns (status, body, content type)."""
         if "%" in path:
             path = unquote(path)
-        m = re.match(r"^(?:.*)?/file/bot([^/]+)/(.+)$", path)
+        m = _FILE_PATH.match(path) if "/file/bot" in path else None
         if m:
             status, content = self.file_content(m.group(1), m.group(2))
             return status, content, "application/octet-stream" if status == 200 else (
                 "application/json")
-        m = re.match(r"^(?:.*)?/bot([^/]*)/([^/]+)/?$", path)
+        m = _METHOD_PATH.match(path)
         if not m:
             return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}', (
                 "application/json")
@@ -1089,6 +1089,10 @@ class EmulatorCore:
     def new_file_id(self, kind: str) -> tuple[str, str]:
         n = next(self._file_ids)
         return f"EMU{kind.upper()}{n:08d}AgADBAAD", f"EMUU{kind[:3]}{n:06d}"
+
+
+_FILE_PATH = re.compile(r"^(?:.*)?/file/bot([^/]+)/(.+)$")
+_METHOD_PATH = re.compile(r"^(?:.*)?/bot([^/]*)/([^/]+)/?$")
 
 
 def scope_key(scope: Any, chat_id: Any = None, user_id: Any = None) -> str:
