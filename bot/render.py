@@ -18,11 +18,16 @@ from rules.results import Evaluation
 MESSAGE_LIMIT = 4096
 
 
-def _e(text: str) -> str:
-    # Most spans have nothing to escape: the three membership tests cost less than the replaces.
+def escape(text: str) -> str:
+    """Text for Telegram HTML (`&`, `<`, `>`; quotes stay: attributes are escaped apart). The
+    one escape of every screen's text. Most texts have nothing to escape: the three membership
+    tests cost less than the replaces."""
     if "&" in text or "<" in text or ">" in text:
         return html.escape(text, quote=False)
     return text
+
+
+_e = escape
 
 
 def span_html(span: Span) -> str:

@@ -5,7 +5,6 @@ Handlers turn an update into a dialog call, then send or edit with the `Screen` 
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -15,6 +14,7 @@ from bot.broadcast.schemes import result_subscribe_row
 from bot.followup.buttons import result_followup_row
 from bot.outbox import Key, Keyboard
 from bot.reminders import remind_row
+from bot.render import escape as _e
 from bot.render import to_html
 from bot.texts import LANGUAGE_NAMES, t
 from bot.views import Action, View
@@ -31,10 +31,6 @@ SHORT_LABEL = 18
 class Screen:
     text: str
     keyboard: InlineKeyboardMarkup | Keyboard | None = None
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 Button_ = Key | InlineKeyboardButton

@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 from bot import callbacks as cb
 from bot.handlers.common import current_lang, edit_screen, send_screen
 from bot.logs import logged
+from bot.render import escape as _e
 from bot.render import to_html
 from bot.screens import Screen
 from bot.services import services
@@ -35,10 +36,6 @@ from rules.i18n import Lang
 
 MAX_ARGUMENT_CHARS = 200  # what /compare reads of its arguments
 MAX_ECHO_CHARS = 40  # what a reply quotes of words it did not understand
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 # --- The selection, carried in callback data -----------------------------------------------

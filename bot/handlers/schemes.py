@@ -20,6 +20,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.questionnaire import screens_for
 from bot.logs import logged
+from bot.render import escape as _e
 from bot.render import pack_messages
 from bot.screens import Screen
 from bot.services import services
@@ -27,10 +28,6 @@ from bot.texts import t, t_raw
 from rules.cards import SchemeCard, scheme_cards
 from rules.documents import SchemeDocuments
 from rules.i18n import Lang
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def list_screen(lang: Lang, intro: str | None = None) -> Screen:
