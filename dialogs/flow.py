@@ -129,7 +129,11 @@ class QuestionFlow:
     def _forget(self) -> None:
         # The last step, replay and evaluation, by the session object they were made for: an
         # update asks for them several times (the bot's handler, its screens, its store), and
-        # sessions are immutable, so the same object always gives the same answer.
+        # sessions are immutable, so the same object gives the same answer on the same day (the
+        # rules skip reads the date; `_same_day` forgets them when it changes). A session read
+        # back from the store can be the very object of the person's last update (`Session.
+        # from_json`), so these can outlive an update.
+        self._memo_day = self.router.as_of or today_in_hong_kong()
         self._last_step: tuple[Session, Step] | None = None
         self._last_replay: tuple[Session, Any] | None = None
         self._last_result: tuple[Session, date | None, Any, Any] | None = None
@@ -211,8 +215,14 @@ class QuestionFlow:
 
     # --- views ----------------------------------------------------------------------------
 
+    def _same_day(self) -> None:
+        """Forget the remembered views when the day they were made on has passed."""
+        if (self.router.as_of or today_in_hong_kong()) != self._memo_day:
+            self._forget()
+
     def step(self, session: Session) -> Step:
         """The view of the session's current step, in its language."""
+        self._same_day()
         last = self._last_step
         if last is not None and last[0] is session:
             return last[1]
@@ -224,6 +234,7 @@ class QuestionFlow:
         """One row per answer on the person's path, in question order; each can be changed
         with `change(session, row.question_id)`. Remembered for the last session object (a
         result's screen and its buttons both read it)."""
+        self._same_day()
         last = self._last_summary
         if last is None or last[0] is not session:
             last = self._last_summary = (session, summary_rows(self.router, self.resolve(session)))
@@ -232,6 +243,7 @@ class QuestionFlow:
     def _replayed(self, session: Session) -> tuple[dict[str, Any], dict[str, Any]]:
         """The answers replayed (those no longer relevant removed), and the values on the
         person's path."""
+        self._same_day()
         last = self._last_replay
         if last is not None and last[0] is session:
             return last[1]
@@ -254,6 +266,7 @@ class QuestionFlow:
         (sessions are immutable), however many parts of an update ask."""
         from rules import evaluate_profile
 
+        self._same_day()
         last = self._last_result
         if last is not None and last[0] is session and last[1] == as_of:
             return last[2], last[3]

@@ -53,7 +53,7 @@ class Router:
             qid: k for qid, k in kinds.items() if isinstance(k, MultiKind)
         }
         self.plain = frozenset(qid for qid, k in kinds.items() if k.plain)
-        self._last_replay: tuple[Session, Replayed] | None = None  # see `replay`
+        self._last_replay: tuple[Session, date, Replayed] | None = None  # see `replay`
         # Everything the relevance conditions read (checklist lines as their checklist).
         read = set().union(*(c.reads for c in conditions.values()))
         self.reads: tuple[str, ...] = tuple(
@@ -301,15 +301,17 @@ class Router:
         """Derive the state from the answers alone: (state, questions on the path, answers
         with those that are no longer relevant removed).
 
-        Remembered for the last session object (sessions are immutable): finishing reads the
-        result, the summary and the askable facts of one session, each through a replay, and a
-        replay walks every answer. The path and answers handed out are shared: callers copy
-        them before changing them (all do: sessions are never changed in place)."""
+        Remembered for the last session object and the day the rules skip evaluates on (a
+        walk's relevance depends on it; sessions are immutable): finishing reads the result, the
+        summary and the askable facts of one session, each through a replay, and a replay walks
+        every answer. The path and answers handed out are shared: callers copy them before
+        changing them (all do: sessions are never changed in place)."""
+        day = self.as_of or today_in_hong_kong()
         last = self._last_replay
-        if last is not None and last[0] is session:
-            return last[1]
+        if last is not None and last[0] is session and last[1] == day:
+            return last[2]
         out = self._replay(session)
-        self._last_replay = (session, out)
+        self._last_replay = (session, day, out)
         return out
 
     def _replay(self, session: Session) -> Replayed:

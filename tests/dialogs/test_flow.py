@@ -666,3 +666,19 @@ def test_a_stored_form_read_back_is_the_session_that_wrote_it(flow: QuestionFlow
         Session.from_json('{"answers": {"age": [1]}}')
     with pytest.raises(ValidationError):
         Session.from_json('{"answers": {"age": [1]}}')  # a refused text is never remembered
+
+
+def test_views_remembered_for_a_session_are_made_again_on_a_new_day(flow: QuestionFlow) -> None:
+    """The step, replay and result remembered for a session object hold for one day only: the
+    rules skip reads the date, and a session read back from the store can be the same object
+    the next morning."""
+    dated = flow.evaluating_on(date(2026, 12, 2))
+    session, _states = walk_to_result(dated, random.Random(9))
+    step, replayed = dated.step(session), dated.router.replay(session)
+    result = dated.result(session)
+    assert dated.step(session) is step and dated.router.replay(session) is replayed
+    assert dated.result(session) is result
+    dated.router.as_of = date(2026, 12, 3)  # the next day
+    assert dated.step(session) is not step and dated.step(session) == step
+    assert dated.router.replay(session) is not replayed
+    assert dated.result(session) is not result
