@@ -119,15 +119,12 @@ class HandlerFigures(Collector):
     time in bench/bench_bot.py. One event loop counts, so no lock is needed."""
 
     def __init__(self) -> None:
-        self.updates: dict[tuple[str, str], int] = {}
-        self.errors: dict[str, int] = {}
+        self.updates: dict[tuple[str, str], int] = {}  # errors: those with an outcome not "ok"
         self.latency: dict[str, list[float]] = {}  # per bucket (last: +Inf), then the sum
 
     def observe(self, handler: str, outcome: str, seconds: float) -> None:
         key = (handler, outcome)
         self.updates[key] = self.updates.get(key, 0) + 1
-        if outcome != "ok":
-            self.errors[handler] = self.errors.get(handler, 0) + 1
         row = self.latency.get(handler)
         if row is None:
             row = self.latency[handler] = [0] * (len(BUCKETS_S) + 2)
@@ -140,8 +137,12 @@ class HandlerFigures(Collector):
         for (handler, outcome), n in sorted(self.updates.items()):
             updates.add_metric([handler, outcome], n)
         yield updates
+        failed: dict[str, int] = {}
+        for (handler, outcome), n in self.updates.items():
+            if outcome != "ok":
+                failed[handler] = failed.get(handler, 0) + n
         errors = CounterMetricFamily("bot_errors_total", "Handler errors.", labels=["handler"])
-        for handler, n in sorted(self.errors.items()):
+        for handler, n in sorted(failed.items()):
             errors.add_metric([handler], n)
         yield errors
         latency = HistogramMetricFamily("bot_handler_seconds", "Handler latency.",

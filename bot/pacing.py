@@ -233,11 +233,10 @@ class OutboundLimiter(BaseRateLimiter[int]):
         while (wait := self._pause_left(chat_id, priority)) > 0:
             await asyncio.sleep(wait)
 
-    async def _admit(self, chat_id: int | None, priority: int) -> list[float] | None:
-        """Wait for the group's window (broadcasts keep to the global one by their budget);
-        returns the group's cell to stamp, or None."""
-        if chat_id is None or chat_id >= 0:
-            return None
+    async def _admit(self, chat_id: int, priority: int) -> list[float]:
+        """Wait for this group's window (broadcasts keep to the global one by their budget);
+        returns the group's cell to stamp. Only for groups (negative ids): other chats have no
+        window, and `process_request` does not call this for them."""
         window = self.groups.get(chat_id)
         if window is None:
             window = self.groups[chat_id] = _GroupWindow()
