@@ -7,11 +7,15 @@ The bot never reads the Message that Telegram returns for a send or an edit, yet
 (bot/pacing.py), which every request passes.
 
 Keyboards go out as plain JSON-ready dicts (`markup`): python-telegram-bot's generic `to_dict`
-walk over every button's attributes cost more than the rest of sending.
+walk over every button's attributes cost more than the rest of sending. The questionnaire's own
+sends and edits go further and pass every structured parameter as its JSON text (`markup_json`):
+python-telegram-bot sends a string parameter as it is, while for any other value it walks it for
+files and encodes it with `json.dumps` on every request, which was a fifth of a send's cost.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from operator import attrgetter
@@ -25,6 +29,7 @@ from telegram.warnings import PTBUserWarning
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
 NO_PREVIEW = {"is_disabled": True}
+NO_PREVIEW_JSON = json.dumps(NO_PREVIEW)
 
 # Anything but text, callback_data and url sends the button through PTB's own to_dict.
 _OTHER = attrgetter(
@@ -93,6 +98,50 @@ def markup(keyboard: AnyKeyboard | None) -> dict[str, Any] | None:
     return {"inline_keyboard": [[_button(b) for b in row] for row in keyboard.inline_keyboard]}
 
 
+# Button labels as JSON strings: they come from the text catalogue and the questionnaire's data,
+# so a few hundred distinct ones are met again and again; bounded all the same.
+_LABELS: dict[str, str] = {}
+_LABELS_MAX = 4096
+
+
+def _json_label(text: str) -> str:
+    found = _LABELS.get(text)
+    if found is None:
+        if len(_LABELS) >= _LABELS_MAX:
+            _LABELS.clear()
+        found = _LABELS[text] = json.dumps(text)
+    return found
+
+
+def _json_data(data: str) -> str:
+    """Callback data (ASCII built by bot.callbacks, nothing to escape) or a URL, as JSON."""
+    if data.isascii() and data.isprintable() and '"' not in data and "\\" not in data:
+        return f'"{data}"'
+    return json.dumps(data)
+
+
+def markup_json(keyboard: AnyKeyboard) -> str:
+    """The reply_markup parameter as JSON text: `json.dumps(markup(keyboard))`'s value, built
+    from cached labels for the `Key`s the screens draw (tests/bot/test_outbox.py)."""
+    if not isinstance(keyboard, Keyboard) or not all(
+        type(b) is Key for row in keyboard.inline_keyboard for b in row
+    ):
+        return json.dumps(markup(keyboard))
+    rows = []
+    for row in keyboard.inline_keyboard:
+        keys = []
+        for b in row:
+            if b.url is not None:
+                keys.append(f'{{"text": {_json_label(b.text)}, "url": {_json_data(b.url)}}}')
+            elif b.callback_data is None:
+                keys.append(f'{{"text": {_json_label(b.text)}, "callback_data": null}}')
+            else:
+                keys.append(f'{{"text": {_json_label(b.text)}, '
+                            f'"callback_data": {_json_data(b.callback_data)}}}')  # fmt: skip
+        rows.append("[" + ", ".join(keys) + "]")
+    return '{"inline_keyboard": [' + ", ".join(rows) + "]}"
+
+
 async def send_html(
     bot: Bot,
     chat_id: int,
@@ -106,14 +155,16 @@ async def send_html(
         "chat_id": chat_id,
         "text": text,
         "parse_mode": "HTML",
-        "link_preview_options": NO_PREVIEW,
+        "link_preview_options": NO_PREVIEW_JSON,
     }
     if keyboard is not None:
-        kwargs["reply_markup"] = markup(keyboard)
+        kwargs["reply_markup"] = markup_json(keyboard)
     if thread_id:
         kwargs["message_thread_id"] = thread_id
     if reply_to:
-        kwargs["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+        kwargs["reply_parameters"] = json.dumps(
+            {"message_id": reply_to, "allow_sending_without_reply": True}
+        )
     return await bot.do_api_request("sendMessage", api_kwargs=kwargs)
 
 
@@ -129,8 +180,8 @@ async def edit_html(
         "message_id": message_id,
         "text": text,
         "parse_mode": "HTML",
-        "link_preview_options": NO_PREVIEW,
+        "link_preview_options": NO_PREVIEW_JSON,
     }
     if keyboard is not None:
-        kwargs["reply_markup"] = markup(keyboard)
+        kwargs["reply_markup"] = markup_json(keyboard)
     return await bot.do_api_request("editMessageText", api_kwargs=kwargs)
