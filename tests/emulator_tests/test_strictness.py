@@ -130,6 +130,15 @@ async def test_keyboard_rules(bot_api: BotApiEmulator, bot: Bot) -> None:
                                                                                 callback_data="")))
     ok_button = InlineKeyboardButton("a", callback_data="x" * 64)
     await bot.send_message(u.id, "ok", reply_markup=kb(ok_button))
+    two_byte = InlineKeyboardButton("a", callback_data="é" * 32)  # 64 bytes
+    await bot.send_message(u.id, "ok", reply_markup=kb(two_byte))
+    with pytest.raises(BadRequest, match=r"(?i)Button_text_invalid"):
+        await bot.send_message(u.id, "x", reply_markup=kb(InlineKeyboardButton(" ",
+                                                                                callback_data="b")))
+    with pytest.raises(BadRequest, match=r"(?i)must be of type String"):
+        await bot.do_api_request("sendMessage", api_kwargs={
+            "chat_id": u.id, "text": "x",
+            "reply_markup": {"inline_keyboard": [[{"text": 5, "callback_data": "b"}]]}})
     with pytest.raises(BadRequest, match=r"(?i)Text buttons are unallowed"):
         await bot.do_api_request("sendMessage", api_kwargs={
             "chat_id": u.id, "text": "x", "reply_markup": {"inline_keyboard": [[{"text": "a"}]]}})

@@ -50,6 +50,16 @@ def validate_inline_keyboard(markup: dict[str, Any]) -> dict[str, Any]:
             raise bad_request("BUTTONS_TOO_MUCH")
         norm_row = []
         for button in row:
+            if type(button) is dict and len(button) == 2 and "callback_data" in button:
+                # the common shape, a text and callback data, checked at once; anything
+                # else about it (or any other shape) takes the full checks below
+                text, data = button.get("text"), button["callback_data"]
+                if type(text) is str and type(data) is str and text.strip():
+                    size = len(data) if data.isascii() else len(data.encode("utf-8"))
+                    if 0 < size <= 64:
+                        total += 1
+                        norm_row.append(dict(button))
+                        continue
             if not isinstance(button, dict):
                 raise bad_request("can't parse inline keyboard button: InlineKeyboardButton "
                                   "must be an Object")
