@@ -187,7 +187,7 @@ class OurBot:
         self.done = False
 
     async def open(self, stack: contextlib.AsyncExitStack) -> None:
-        self.core = EmulatorCore()
+        self.core = EmulatorCore(record_requests=False)  # (a long run: no request log)
         self.core.fake_api_clock = FakeApiClock(self.core)  # type: ignore[attr-defined]
         await stack.enter_async_context(self.core)
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
@@ -225,7 +225,7 @@ class BareBot:
         self.step = 0
 
     async def open(self, stack: contextlib.AsyncExitStack) -> None:
-        self.core = EmulatorCore()
+        self.core = EmulatorCore(record_requests=False)  # (a long run: no request log)
         self.core.fake_api_clock = FakeApiClock(self.core)  # type: ignore[attr-defined]
         await stack.enter_async_context(self.core)
         self.app = (
